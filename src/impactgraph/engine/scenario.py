@@ -1,0 +1,196 @@
+"""Scenarios (SPEC §5): failures given as ``TARGET[@AT][+DURATION]`` or as a file; selectors.
+
+>>> parse_failure("supplier-x@1h+90m")
+Failure(target='supplier-x', at=3600, duration=5400)
+>>> parse_failure("kind:site")
+Failure(target='kind:site', at=0, duration=None)
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from impactgraph.errors import DurationError, ScenarioError, UnknownComponentError
+from impactgraph.graph import KIND_CODE, Graph
+from impactgraph.model import KIND_ALIASES, Kind, parse_duration
+
+DEFAULT_HORIZON = 86400
+SELECTOR_PREFIXES = ("kind", "type", "tag", "site", "supplier")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A target (an id or a selector) DOWN from ``at`` for ``duration`` seconds (None = ∞)."""
+
+    target: str
+    at: int = 0
+    duration: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Named failures and the horizon used for money lost."""
+
+    failures: tuple[Failure, ...]
+    name: str | None = None
+    horizon: int = DEFAULT_HORIZON
+
+
+@dataclass(frozen=True)
+class RootFailure:
+    """A failure resolved to one component (node index), merged per component."""
+
+    node: int
+    id: str
+    at: int
+    end: int | None  # None = ∞
+
+    @property
+    def duration(self) -> int | None:
+        return None if self.end is None else self.end - self.at
+
+
+_FAIL = re.compile(r"^(?P<target>.+?)(?:@(?P<at>[^+@]+))?(?:\+(?P<dur>[^+@]+))?$")
+
+
+def parse_failure(spec: str) -> Failure:
+    """Parse ``TARGET[@AT][+DURATION]`` (``dc1``, ``dc1@2h``, ``supplier:x@1h+90m``)."""
+    m = _FAIL.match(spec.strip())
+    if not m or not m.group("target"):
+        raise ScenarioError(f"cannot read failure {spec!r}; write TARGET[@AT][+DURATION]")
+    try:
+        at = parse_duration(m.group("at")) if m.group("at") else 0
+        dur = parse_duration(m.group("dur"), allow_infinite=True) if m.group("dur") else None
+    except DurationError as e:
+        raise ScenarioError(f"failure {spec!r}: {e}") from None
+    assert at is not None
+    return Failure(target=m.group("target").strip(), at=at, duration=dur)
+
+
+def scenario_from_document(doc: Any, source: str = "scenario") -> Scenario:
+    """Build a scenario from a parsed YAML/JSON document; every problem in one error."""
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{source}: a scenario is a mapping with 'failures'")
+    problems: list[str] = []
+    unknown = set(doc) - {"name", "failures", "horizon", "description"}
+    for k in sorted(unknown):
+        problems.append(f"{source}: unknown field {k!r}")
+    failures: list[Failure] = []
+    raw = doc.get("failures")
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{source}: 'failures' must be a non-empty list")
+        raw = []
+    for i, f in enumerate(raw):
+        where = f"{source}: failures[{i}]"
+        if isinstance(f, str):
+            try:
+                failures.append(parse_failure(f))
+            except ScenarioError as e:
+                problems.append(f"{where}: {e}")
+            continue
+        if not isinstance(f, dict) or "target" not in f:
+            problems.append(f"{where}: needs a 'target'")
+            continue
+        for k in sorted(set(f) - {"target", "at", "duration"}):
+            problems.append(f"{where}: unknown field {k!r}")
+        try:
+            at = parse_duration(f.get("at", 0))
+            assert at is not None
+        except DurationError as e:
+            problems.append(f"{where}: field 'at': {e}")
+            continue
+        try:
+            dur = parse_duration(f.get("duration"), allow_infinite=True)
+        except DurationError as e:
+            problems.append(f"{where}: field 'duration': {e}")
+            continue
+        failures.append(Failure(target=str(f["target"]), at=at, duration=dur))
+    horizon = DEFAULT_HORIZON
+    if doc.get("horizon") is not None:
+        try:
+            h = parse_duration(doc["horizon"])
+            assert h is not None
+            horizon = h
+        except DurationError as e:
+            problems.append(f"{source}: field 'horizon': {e}")
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    name = doc.get("name")
+    return Scenario(failures=tuple(failures), name=str(name) if name else None, horizon=horizon)
+
+
+@dataclass
+class _Selector:
+    graph: Graph
+    _by_type: dict[str, list[int]] | None = field(default=None)
+
+    def select(self, target: str) -> list[int]:
+        g = self.graph
+        prefix, sep, value = target.partition(":")
+        if not sep or prefix not in SELECTOR_PREFIXES:
+            if target in g.index:
+                return [g.index[target]]
+            raise UnknownComponentError(
+                target, "not an id in the model, nor a selector kind:, type:, tag:, site:, "
+                "supplier:")
+        if prefix == "kind":
+            k = KIND_ALIASES.get(value, None) or (value if value in set(Kind) else None)
+            if k is None:
+                raise ScenarioError(f"selector {target!r}: no kind {value!r}; kinds are "
+                                    + ", ".join(k.value for k in Kind))
+            code = KIND_CODE[Kind(k)]
+            return [int(v) for v in (g.kind == code).nonzero()[0]]
+        if prefix in ("type", "tag"):
+            if g.model is None:
+                raise ScenarioError(f"selector {target!r} needs the model's attributes")
+            comps = g.model.components
+            if prefix == "type":
+                return [g.index[c.id] for c in comps if c.type == value]
+            return [g.index[c.id] for c in comps if value in c.tags]
+        if value not in g.index:
+            raise UnknownComponentError(value, f"in selector {target!r}")
+        root = g.index[value]
+        want = "located_at" if prefix == "site" else "supplied_by"
+        code = g.edge_types.index(want) if want in g.edge_types else -1
+        out: list[int] = []
+        seen = {root}
+        todo = deque([root])
+        while todo:
+            v = todo.popleft()
+            for e in range(int(g.dnt_ptr[v]), int(g.dnt_ptr[v + 1])):
+                if g.dnt_type[e] != code:
+                    continue
+                a = int(g.dnt_idx[e])
+                if a not in seen:
+                    seen.add(a)
+                    out.append(a)
+                    if prefix == "site":  # what is located at what is located at S
+                        todo.append(a)
+        return out
+
+
+def select(graph: Graph, target: str) -> list[int]:
+    """Node indices a target names: an id, or ``kind:K``, ``type:T``, ``tag:T``, ``site:S``
+    (everything located_at S, transitively; not S itself) or ``supplier:S`` (everything
+    supplied_by S). A selector that matches nothing is a :class:`ScenarioError`."""
+    nodes = _Selector(graph).select(target)
+    if not nodes:
+        raise ScenarioError(f"selector {target!r} matches no component")
+    return nodes
+
+
+def resolve(graph: Graph, scenario: Scenario) -> list[RootFailure]:
+    """Resolve every failure to components; one component failing twice keeps both intervals."""
+    out: list[RootFailure] = []
+    if not scenario.failures:
+        raise ScenarioError("a scenario needs at least one failure")
+    for f in scenario.failures:
+        end = None if f.duration is None else f.at + f.duration
+        if end is not None and end <= f.at:
+            continue  # a zero-length failure changes nothing
+        for v in select(graph, f.target):
+            out.append(RootFailure(node=v, id=graph.ids[v], at=f.at, end=end))
+    return out

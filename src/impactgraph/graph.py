@@ -1,0 +1,206 @@
+"""Model → compact indexed graph: ids ↔ ints and CSR adjacency, built once, read by the engine.
+
+Edges are stored twice, by target (``dependents``: who needs me) and by source
+(``dependencies``: whom I need). Group member edges ``group → member`` are kept apart from
+dependencies because their rule differs (SPEC §3 rule 4).
+
+>>> from impactgraph.model import Component, Dependency, Model, Kind
+>>> g = Graph.from_model(Model.build(
+...     [Component(id="dc1", kind=Kind.SITE), Component(id="host1", kind=Kind.INFRASTRUCTURE)],
+...     [Dependency(source="host1", target="dc1", type="located_at")]))
+>>> g.n, [g.ids[a] for a in g.dependents_of(g.index["dc1"])]
+(2, ['host1'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from impactgraph.model import Kind, MemberMode, Model, Strength
+
+KIND_CODES: tuple[Kind, ...] = tuple(Kind)
+KIND_CODE = {k: i for i, k in enumerate(KIND_CODES)}
+
+
+@dataclass(frozen=True)
+class EdgeRow:
+    """One dependency as plain values (for builders that do not go through pydantic)."""
+
+    source: str
+    target: str
+    type: str = "depends_on"
+    hard: bool = True
+    tolerance: int = 0
+
+
+@dataclass(eq=False)
+class Graph:
+    """A frozen, array-backed view of a model. Build with :meth:`from_model` or :meth:`from_rows`.
+
+    Adjacency ``X_ptr``/``X_idx`` are CSR: the neighbours of node ``v`` are
+    ``X_idx[X_ptr[v]:X_ptr[v+1]]``; per-edge attributes sit at the same positions.
+    """
+
+    ids: list[str]
+    index: dict[str, int]
+    kind: npt.NDArray[np.int8]
+    #: dependents CSR (edge target → sources); attributes per edge
+    dnt_ptr: npt.NDArray[np.int64]
+    dnt_idx: npt.NDArray[np.int64]
+    dnt_hard: npt.NDArray[np.bool_]
+    dnt_tol: npt.NDArray[np.int64]
+    dnt_type: npt.NDArray[np.int32]
+    #: dependencies CSR (edge source → targets); same edges, other order
+    dep_ptr: npt.NDArray[np.int64]
+    dep_idx: npt.NDArray[np.int64]
+    dep_hard: npt.NDArray[np.bool_]
+    dep_tol: npt.NDArray[np.int64]
+    dep_type: npt.NDArray[np.int32]
+    edge_types: list[str]
+    #: groups: min_up per node (0 for non-groups); members as CSR group → member
+    min_up: npt.NDArray[np.int32]
+    mem_ptr: npt.NDArray[np.int64]
+    mem_idx: npt.NDArray[np.int64]
+    mem_standby: npt.NDArray[np.bool_]
+    mem_activation: npt.NDArray[np.int64]
+    #: member → groups it belongs to (CSR)
+    grp_ptr: npt.NDArray[np.int64]
+    grp_idx: npt.NDArray[np.int64]
+    model: Model | None = None
+    _lists: dict[str, list[int] | list[bool]] = field(default_factory=dict, repr=False)
+
+    # ---- construction -----------------------------------------------------------------
+
+    @classmethod
+    def from_model(cls, model: Model) -> Graph:
+        """Index a validated model."""
+        comps = model.components
+        edges = (
+            EdgeRow(d.source, d.target, d.type, d.strength is Strength.HARD, d.tolerance)
+            for d in model.dependencies
+        )
+        members = (
+            (c.id, 1 if c.min_up is None else c.min_up,
+             [(m.id, m.mode is MemberMode.STANDBY, m.activation) for m in c.members])
+            for c in comps if c.kind is Kind.GROUP
+        )
+        g = cls.from_rows([c.id for c in comps], [c.kind for c in comps], edges, members)
+        g.model = model
+        return g
+
+    @classmethod
+    def from_rows(
+        cls,
+        ids: Sequence[str],
+        kinds: Sequence[Kind],
+        edges: Iterable[EdgeRow],
+        groups: Iterable[tuple[str, int, Sequence[tuple[str, bool, int]]]] = (),
+    ) -> Graph:
+        """Index plain rows (ids must be unique and every edge must name known ids)."""
+        n = len(ids)
+        index = {cid: i for i, cid in enumerate(ids)}
+        kind = np.fromiter((KIND_CODE[k] for k in kinds), dtype=np.int8, count=n)
+        src: list[int] = []
+        dst: list[int] = []
+        hard: list[bool] = []
+        tol: list[int] = []
+        typ: list[int] = []
+        type_code: dict[str, int] = {}
+        for e in edges:
+            src.append(index[e.source])
+            dst.append(index[e.target])
+            hard.append(e.hard)
+            tol.append(e.tolerance)
+            typ.append(type_code.setdefault(e.type, len(type_code)))
+        s = np.asarray(src, dtype=np.int64)
+        t = np.asarray(dst, dtype=np.int64)
+        h = np.asarray(hard, dtype=np.bool_)
+        tl = np.asarray(tol, dtype=np.int64)
+        ty = np.asarray(typ, dtype=np.int32)
+        dnt_ptr, order = _csr(t, n)
+        dep_ptr, order2 = _csr(s, n)
+        min_up = np.zeros(n, dtype=np.int32)
+        g_of: list[int] = []
+        m_of: list[int] = []
+        m_sb: list[bool] = []
+        m_act: list[int] = []
+        for gid, k, mems in groups:
+            gi = index[gid]
+            min_up[gi] = k
+            for mid, standby, activation in mems:
+                g_of.append(gi)
+                m_of.append(index[mid])
+                m_sb.append(standby)
+                m_act.append(activation)
+        ga = np.asarray(g_of, dtype=np.int64)
+        ma = np.asarray(m_of, dtype=np.int64)
+        mem_ptr, morder = _csr(ga, n)
+        grp_ptr, gorder = _csr(ma, n)
+        return cls(
+            ids=list(ids), index=index, kind=kind,
+            dnt_ptr=dnt_ptr, dnt_idx=s[order], dnt_hard=h[order], dnt_tol=tl[order],
+            dnt_type=ty[order],
+            dep_ptr=dep_ptr, dep_idx=t[order2], dep_hard=h[order2], dep_tol=tl[order2],
+            dep_type=ty[order2],
+            edge_types=list(type_code),
+            min_up=min_up,
+            mem_ptr=mem_ptr, mem_idx=ma[morder],
+            mem_standby=np.asarray(m_sb, dtype=np.bool_)[morder],
+            mem_activation=np.asarray(m_act, dtype=np.int64)[morder],
+            grp_ptr=grp_ptr, grp_idx=ga[gorder],
+        )
+
+    # ---- reading -------------------------------------------------------------------------
+
+    @property
+    def n(self) -> int:
+        """Number of components."""
+        return len(self.ids)
+
+    @property
+    def edge_count(self) -> int:
+        """Number of dependency edges (member edges not included)."""
+        return len(self.dep_idx)
+
+    def lists(self, name: str) -> list[int] | list[bool]:
+        """An array as a cached Python list (fast element access in pure-Python loops)."""
+        out = self._lists.get(name)
+        if out is None:
+            out = getattr(self, name).tolist()
+            self._lists[name] = out
+        return out
+
+    def dependents_of(self, v: int) -> list[int]:
+        """Nodes that need ``v`` (one level)."""
+        return [int(x) for x in self.dnt_idx[self.dnt_ptr[v]:self.dnt_ptr[v + 1]]]
+
+    def dependencies_of(self, v: int) -> list[int]:
+        """Nodes that ``v`` needs (one level)."""
+        return [int(x) for x in self.dep_idx[self.dep_ptr[v]:self.dep_ptr[v + 1]]]
+
+    def members_of(self, v: int) -> list[int]:
+        """Members of group ``v``."""
+        return [int(x) for x in self.mem_idx[self.mem_ptr[v]:self.mem_ptr[v + 1]]]
+
+    def groups_of(self, v: int) -> list[int]:
+        """Groups that ``v`` is a member of."""
+        return [int(x) for x in self.grp_idx[self.grp_ptr[v]:self.grp_ptr[v + 1]]]
+
+    def kind_of(self, v: int) -> Kind:
+        """The kind of node ``v``."""
+        return KIND_CODES[int(self.kind[v])]
+
+
+def _csr(
+    keys: npt.NDArray[np.int64], n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """CSR pointer array and a stable order that sorts ``keys``."""
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=n) if len(keys) else np.zeros(n, dtype=np.int64)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr, order.astype(np.int64)

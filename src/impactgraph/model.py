@@ -1,0 +1,487 @@
+"""The estate model (SPEC §2): components, dependencies, groups; strict duration parsing (SPEC §1).
+
+Two layers:
+
+* :class:`ComponentIn` / :class:`DependencyIn` / :class:`ModelIn` are the *file form* of SPEC §5
+  (``needs:`` short and long forms, top-level ``dependencies:``); unknown fields are errors.
+* :class:`Component` / :class:`Dependency` / :class:`Model` are the canonical, frozen form the
+  rest of impactgraph uses: every edge in one list, ids checked.
+
+>>> m = Model.from_input(ModelIn.model_validate(
+...     {"version": 1, "components": [{"id": "dc1", "kind": "site"},
+...                                   {"id": "host1", "kind": "infrastructure",
+...                                    "recovery_time": "2h", "needs": ["dc1"]}]}))
+>>> m.dependencies[0].source, m.dependencies[0].target, m.component("host1").recovery_time
+('host1', 'dc1', 7200)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from impactgraph.errors import DurationError, Issue, ModelError
+
+# ---------------------------------------------------------------------------------------------
+# durations
+
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_COMPACT = re.compile(r"^(?:(\d+(?:\.\d+)?)([wdhms]))+$")
+_COMPACT_PART = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
+_ISO = re.compile(
+    r"^P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
+    r"(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+INFINITE_WORDS = frozenset({"inf", "infinity", "∞", "forever", "until-recovered"})
+
+
+def parse_duration(value: object, *, allow_infinite: bool = False) -> int | None:
+    """Parse a duration to whole seconds (SPEC §1).
+
+    Accepts ``90s``, ``15m``, ``4h``, ``2d``, ``1w``, ``1h30m``, ISO 8601 (``PT4H``, ``P1DT2H``)
+    and the unit-less ``0``. With ``allow_infinite``, ``None``/``inf``/``∞`` mean "until
+    recovered" and give ``None``. Anything else raises :class:`DurationError`.
+
+    >>> parse_duration("1h30m"), parse_duration("PT4H"), parse_duration("P1DT2H"), parse_duration(0)
+    (5400, 14400, 93600, 0)
+    >>> parse_duration("inf", allow_infinite=True) is None
+    True
+    """
+    if value is None or (isinstance(value, str) and value.strip().lower() in INFINITE_WORDS):
+        if allow_infinite:
+            return None
+        raise DurationError("a duration is required here (∞ is not allowed)")
+    if isinstance(value, bool):
+        raise DurationError(f"{value!r} is not a duration; write e.g. 90s, 15m, 4h, 2d or PT4H")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and math.isinf(value) and value > 0 and allow_infinite:
+            return None
+        if value == 0:
+            return 0
+        if value < 0:
+            raise DurationError(f"negative duration {value!r}")
+        raise DurationError(
+            f"unit-less duration {value!r} is ambiguous; write it with a unit, e.g. "
+            f"{value}s, {value}m or {value}h"
+        )
+    if not isinstance(value, str):
+        raise DurationError(f"{value!r} is not a duration")
+    text = value.strip()
+    if text.startswith("-"):
+        raise DurationError(f"negative duration {value!r}")
+    if text == "0":
+        return 0
+    total: float
+    low = text.lower()
+    if _COMPACT.match(low):
+        units = [u for _, u in _COMPACT_PART.findall(low)]
+        if len(set(units)) != len(units):
+            raise DurationError(f"duration {value!r} repeats a unit")
+        total = sum(float(n) * _UNIT_SECONDS[u] for n, u in _COMPACT_PART.findall(low))
+    else:
+        m = _ISO.match(text.upper())
+        if not m:
+            if re.fullmatch(r"\d+(\.\d+)?", text):
+                raise DurationError(
+                    f"unit-less duration {value!r} is ambiguous; write it with a unit, e.g. "
+                    f"{text}s, {text}m or {text}h"
+                )
+            raise DurationError(
+                f"cannot read duration {value!r}; write e.g. 90s, 15m, 4h, 2d, 1h30m or PT4H"
+            )
+        w, d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+        total = w * 604800 + d * 86400 + h * 3600 + mi * 60 + s
+    return round(total)
+
+
+def format_duration(seconds: int | None) -> str:
+    """Format seconds compactly: ``5400`` → ``1h30m``; ``None`` → ``∞``.
+
+    >>> format_duration(5400), format_duration(93600), format_duration(0), format_duration(None)
+    ('1h30m', '1d2h', '0s', '∞')
+    """
+    if seconds is None:
+        return "∞"
+    if seconds == 0:
+        return "0s"
+    sign = "-" if seconds < 0 else ""
+    rest = abs(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        n, rest = divmod(rest, size)
+        if n:
+            parts.append(f"{n}{unit}")
+    return sign + "".join(parts)
+
+
+def _duration(value: object) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except DurationError as e:
+        raise ValueError(str(e)) from None
+
+
+def _duration_required(value: object) -> int:
+    try:
+        out = parse_duration(value)
+    except DurationError as e:
+        raise ValueError(str(e)) from None
+    assert out is not None
+    return out
+
+
+Duration = Annotated[int | None, BeforeValidator(_duration)]
+"""Optional duration in seconds, parsed from any accepted spelling."""
+DurationReq = Annotated[int, BeforeValidator(_duration_required)]
+"""Duration in seconds, parsed from any accepted spelling; required."""
+
+# ---------------------------------------------------------------------------------------------
+# vocabularies
+
+
+class Kind(StrEnum):
+    """What a component is (SPEC §2)."""
+
+    BUSINESS_SERVICE = "business_service"
+    SERVICE = "service"
+    INFRASTRUCTURE = "infrastructure"
+    SITE = "site"
+    SUPPLIER = "supplier"
+    GROUP = "group"
+
+
+KIND_ALIASES = {"application": Kind.SERVICE, "app": Kind.SERVICE}
+
+
+def _kind(value: object) -> object:
+    if isinstance(value, str):
+        return KIND_ALIASES.get(value.strip().lower(), value.strip().lower())
+    return value
+
+
+class Strength(StrEnum):
+    """Whether losing a dependency takes the dependent DOWN (hard) or only DEGRADED (soft)."""
+
+    HARD = "hard"
+    SOFT = "soft"
+
+
+class MemberMode(StrEnum):
+    """A group member is active (serving) or a standby that takes over after ``activation``."""
+
+    ACTIVE = "active"
+    STANDBY = "standby"
+
+
+STANDARD_DEPENDENCY_TYPES = ("depends_on", "runs_on", "located_at", "supplied_by")
+DEPENDENCY_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _dep_type(value: object) -> object:
+    if isinstance(value, str):
+        v = value.strip().lower().replace("-", "_").replace(" ", "_")
+        if not DEPENDENCY_TYPE_PATTERN.match(v):
+            raise ValueError(
+                f"dependency type {value!r} must be a word of letters, digits and '_' "
+                "(e.g. depends_on, runs_on, located_at, supplied_by, replicates_to)"
+            )
+        return v
+    return value
+
+
+DependencyType = Annotated[str, BeforeValidator(_dep_type)]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+# ---------------------------------------------------------------------------------------------
+# canonical model
+
+
+class Member(BaseModel):
+    """A member edge ``group → member``."""
+
+    model_config = _STRICT
+
+    id: str = Field(min_length=1)
+    mode: MemberMode = MemberMode.ACTIVE
+    activation: DurationReq = 0
+
+
+class Component(BaseModel):
+    """One thing in the estate (SPEC §2). Durations are seconds."""
+
+    model_config = _STRICT
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    kind: Annotated[Kind, BeforeValidator(_kind)]
+    type: str | None = None
+    tier: int | None = Field(default=None, ge=1, le=9)
+    rto: Duration = None
+    rpo: Duration = None
+    mtpd: Duration = None
+    recovery_time: Duration = None
+    restart_time: Duration = None
+    backup_interval: Duration = None
+    impact_per_hour: float | None = Field(default=None, ge=0)
+    owner: str | None = None
+    team: str | None = None
+    tags: tuple[str, ...] = ()
+    min_up: int | None = None
+    members: tuple[Member, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The name if there is one, else the id."""
+        return self.name or self.id
+
+
+class Dependency(BaseModel):
+    """``source → target``: *source needs target*; failure flows from target to source."""
+
+    model_config = _STRICT
+
+    source: str = Field(min_length=1, alias="from")
+    target: str = Field(min_length=1, alias="to")
+    type: DependencyType = "depends_on"
+    strength: Strength = Strength.HARD
+    tolerance: DurationReq = 0
+
+
+class Model(BaseModel):
+    """A whole, validated estate. Build it with :meth:`build` or :meth:`from_input`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    components: tuple[Component, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+
+    @cached_property
+    def by_id(self) -> dict[str, Component]:
+        """Components by id."""
+        return {c.id: c for c in self.components}
+
+    def component(self, component_id: str) -> Component:
+        """The component with this id (``KeyError`` if there is none)."""
+        return self.by_id[component_id]
+
+    @classmethod
+    def build(
+        cls, components: list[Component] | tuple[Component, ...],
+        dependencies: list[Dependency] | tuple[Dependency, ...] = (),
+    ) -> Model:
+        """Check cross-references and return the model, or raise :class:`ModelError`."""
+        issues = check_references(components, dependencies)
+        if issues:
+            raise ModelError(issues)
+        return cls.model_construct(components=tuple(components), dependencies=tuple(dependencies))
+
+    @classmethod
+    def from_input(cls, spec: ModelIn) -> Model:
+        """Normalise the file form (``needs`` and ``dependencies``) into a checked model."""
+        components, dependencies, paths = spec.normalise()
+        issues = check_references(components, dependencies, paths)
+        if issues:
+            raise ModelError(issues)
+        return cls.model_construct(components=tuple(components), dependencies=tuple(dependencies))
+
+
+def check_references(
+    components: list[Component] | tuple[Component, ...],
+    dependencies: list[Dependency] | tuple[Dependency, ...],
+    dep_paths: list[tuple[str | int, ...]] | None = None,
+) -> list[Issue]:
+    """Every cross-reference problem of SPEC §5 at once.
+
+    Duplicate ids, dependencies on unknown ids, self-dependencies, duplicate edges, a group
+    without members, ``min_up`` outside 1..members, members or ``min_up`` on a non-group.
+    ``dep_paths[i]`` is where dependency *i* was written (to find its line).
+    """
+    issues: list[Issue] = []
+    counts = Counter(c.id for c in components)
+    ids = set(counts)
+    first_seen: set[str] = set()
+    for i, c in enumerate(components):
+        if counts[c.id] > 1:
+            if c.id in first_seen:
+                issues.append(Issue("duplicate id", component=c.id, field="id",
+                                    path=("components", i, "id")))
+            first_seen.add(c.id)
+        if c.kind is Kind.GROUP:
+            if not c.members:
+                issues.append(Issue("a group needs at least one member", component=c.id,
+                                    field="members", path=("components", i)))
+            else:
+                k = 1 if c.min_up is None else c.min_up
+                if not 1 <= k <= len(c.members):
+                    issues.append(Issue(
+                        f"min_up {k} is outside 1..{len(c.members)} (the number of members)",
+                        component=c.id, field="min_up", path=("components", i, "min_up")))
+            seen_members: set[str] = set()
+            for j, m in enumerate(c.members):
+                where = ("components", i, "members", j)
+                if m.id not in ids:
+                    issues.append(Issue(f"member {m.id!r} is not a component in the model",
+                                        component=c.id, field="members", path=where))
+                if m.id == c.id:
+                    issues.append(Issue("a group cannot be its own member", component=c.id,
+                                        field="members", path=where))
+                if m.id in seen_members:
+                    issues.append(Issue(f"member {m.id!r} is listed twice", component=c.id,
+                                        field="members", path=where))
+                seen_members.add(m.id)
+                if m.mode is MemberMode.ACTIVE and m.activation:
+                    issues.append(Issue("activation applies to standby members only",
+                                        component=c.id, field="activation",
+                                        path=(*where, "activation")))
+        else:
+            if c.members:
+                issues.append(Issue(f"members are only allowed on kind 'group', not {c.kind}",
+                                    component=c.id, field="members",
+                                    path=("components", i, "members")))
+            if c.min_up is not None:
+                issues.append(Issue(f"min_up is only allowed on kind 'group', not {c.kind}",
+                                    component=c.id, field="min_up",
+                                    path=("components", i, "min_up")))
+    seen_edges: set[tuple[str, str, str]] = set()
+    for n, d in enumerate(dependencies):
+        where = dep_paths[n] if dep_paths else ("dependencies", n)
+        if d.source not in ids:
+            issues.append(Issue(f"dependency from unknown component {d.source!r}",
+                                component=d.source, field="from", path=where))
+        if d.target not in ids:
+            issues.append(Issue(f"depends on unknown component {d.target!r}",
+                                component=d.source, field="needs", path=where))
+        if d.source == d.target:
+            issues.append(Issue("a component cannot depend on itself", component=d.source,
+                                field="needs", path=where))
+        key = (d.source, d.target, d.type)
+        if key in seen_edges:
+            issues.append(Issue(f"dependency on {d.target!r} ({d.type}) is given twice",
+                                component=d.source, field="needs", path=where))
+        seen_edges.add(key)
+    return issues
+
+
+# ---------------------------------------------------------------------------------------------
+# file form (SPEC §5)
+
+
+class NeedIn(BaseModel):
+    """Long form of an entry under ``needs:``."""
+
+    model_config = _STRICT
+
+    id: str = Field(min_length=1)
+    type: DependencyType = "depends_on"
+    strength: Strength = Strength.HARD
+    tolerance: DurationReq = 0
+
+
+class MemberIn(BaseModel):
+    """Long form of an entry under ``members:``."""
+
+    model_config = _STRICT
+
+    id: str = Field(min_length=1)
+    mode: MemberMode = MemberMode.ACTIVE
+    activation: DurationReq = 0
+
+
+def _short_need(value: object) -> object:
+    return {"id": value} if isinstance(value, str) else value
+
+
+class ComponentIn(Component):
+    """A component as written in a model file: the canonical fields plus ``needs``."""
+
+    needs: tuple[Annotated[NeedIn, BeforeValidator(_short_need)], ...] = ()
+    members: tuple[Annotated[Member, BeforeValidator(_short_need)], ...] = ()
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
+
+
+class ModelIn(BaseModel):
+    """A model file's top level (``version: 1``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    components: tuple[ComponentIn, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+
+    def normalise(
+        self,
+    ) -> tuple[list[Component], list[Dependency], list[tuple[str | int, ...]]]:
+        """Canonical components, every edge in one list, and where each edge was written."""
+        components: list[Component] = []
+        deps: list[Dependency] = []
+        paths: list[tuple[str | int, ...]] = []
+        for i, c in enumerate(self.components):
+            data = {k: getattr(c, k) for k in Component.model_fields}
+            components.append(Component.model_construct(**data))
+            for j, n in enumerate(c.needs):
+                deps.append(Dependency.model_construct(
+                    source=c.id, target=n.id, type=n.type, strength=n.strength,
+                    tolerance=n.tolerance))
+                paths.append(("components", i, "needs", j))
+        for j, d in enumerate(self.dependencies):
+            deps.append(d)
+            paths.append(("dependencies", j))
+        return components, deps, paths
+
+
+def model_to_document(model: Model) -> dict[str, Any]:
+    """The model as a SPEC §5 document (``needs:`` under each component; short forms where possible).
+
+    Loading the result with :meth:`ModelIn.model_validate` and :meth:`Model.from_input` gives an
+    equal model.
+    """
+    needs: dict[str, list[Any]] = {}
+    for d in model.dependencies:
+        if d.type == "depends_on" and d.strength is Strength.HARD and d.tolerance == 0:
+            entry: Any = d.target
+        else:
+            entry = {"id": d.target}
+            if d.type != "depends_on":
+                entry["type"] = d.type
+            if d.strength is not Strength.HARD:
+                entry["strength"] = d.strength.value
+            if d.tolerance:
+                entry["tolerance"] = format_duration(d.tolerance)
+        needs.setdefault(d.source, []).append(entry)
+    out = []
+    for c in model.components:
+        doc: dict[str, Any] = {"id": c.id, "kind": c.kind.value}
+        for f in ("name", "type", "tier", "impact_per_hour", "owner", "team"):
+            v = getattr(c, f)
+            if v is not None:
+                doc[f] = v
+        for f in ("rto", "rpo", "mtpd", "recovery_time", "restart_time", "backup_interval"):
+            v = getattr(c, f)
+            if v is not None:
+                doc[f] = format_duration(v)
+        if c.tags:
+            doc["tags"] = list(c.tags)
+        if c.kind is Kind.GROUP:
+            doc["min_up"] = 1 if c.min_up is None else c.min_up
+            doc["members"] = [
+                m.id if m.mode is MemberMode.ACTIVE and not m.activation else
+                {"id": m.id, "mode": m.mode.value, "activation": format_duration(m.activation)}
+                for m in c.members
+            ]
+        if c.id in needs:
+            doc["needs"] = needs[c.id]
+        out.append(doc)
+    return {"version": 1, "components": out}
