@@ -1,0 +1,317 @@
+"""Machine- and document-readable answers: JSON, CSV and Markdown of impacts, chains and deps.
+
+JSON of an impact is exactly :meth:`Impact.as_dict` (SPEC §5). CSV has one row per interval
+(times in seconds, an empty ``to`` for ∞); Markdown is the table a planner pastes into a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from impactgraph.engine.impact import Impact, Interval, State
+from impactgraph.graph import Graph
+from impactgraph.model import format_duration
+from impactgraph.render.timeline import (
+    HopLike,
+    causes_text,
+    edge_types,
+    hop_reason,
+    ordered,
+    span_text,
+    timeline_text,
+)
+
+IMPACT_CSV_HEADER = ("component", "kind", "state", "from", "to", "rule", "via")
+SNAPSHOT_CSV_HEADER = ("component", "kind", "state", "from", "to", "rule", "via")
+DEPS_CSV_HEADER = ("component", "kind", "depth", "name")
+CHAIN_CSV_HEADER = ("component", "state", "from", "to", "rule", "via", "type", "tolerance")
+
+
+def to_json(document: Any) -> str:
+    """Pretty JSON with a trailing newline (non-ASCII ids kept as they are)."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _cell(value: object) -> str:
+    """A Markdown table cell: pipes escaped, newlines flattened."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def _kind(graph: Graph, cid: str) -> str:
+    return graph.kind_of(graph.index[cid]).value if cid in graph.index else ""
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+# ---- impact ---------------------------------------------------------------------------------
+
+
+def impact_json(impact: Impact) -> str:
+    """The SPEC §5 impact answer."""
+    return to_json(impact.as_dict())
+
+
+def impact_csv(impact: Impact, graph: Graph) -> str:
+    """One row per interval: component, kind, state, from, to (seconds; empty = ∞), rule, via."""
+    rows = [
+        (
+            cid,
+            _kind(graph, cid),
+            iv.state.value,
+            iv.start,
+            "" if iv.end is None else iv.end,
+            iv.cause.rule.value,
+            iv.cause.via or "",
+        )
+        for cid in ordered(impact.timelines)
+        for iv in impact.timelines[cid]
+    ]
+    return _csv(IMPACT_CSV_HEADER, rows)
+
+
+def scenario_text(impact: Impact) -> str:
+    """The failures in words: ``dc1 DOWN 0s–∞; host2 DOWN 1h–3h``."""
+    parts = [f"{f.id} DOWN {span_text(f.at, f.end)}" for f in impact.failures]
+    return "; ".join(parts) if parts else "no failures"
+
+
+def impact_markdown(impact: Impact, graph: Graph) -> str:
+    """A report section: the timelines, counts by kind and the business services hit."""
+    s = impact.summary
+    title = impact.scenario.name or "Impact"
+    lines = [
+        f"## {_cell(title)}",
+        "",
+        f"Failures: {scenario_text(impact)}. Horizon: {format_duration(impact.horizon)}.",
+        "",
+    ]
+    rows = [
+        (
+            cid,
+            _kind(graph, cid),
+            timeline_text(impact.timelines[cid]),
+            causes_text(impact.timelines[cid]),
+        )
+        for cid in ordered(impact.timelines)
+    ]
+    lines += _md_table(("component", "kind", "timeline", "cause"), rows)
+    lines += ["", f"**{s.down} down, {s.degraded} degraded.**", ""]
+    lines += _md_table(
+        ("kind", "down", "degraded"),
+        [(k, v.get("down", 0), v.get("degraded", 0)) for k, v in s.by_kind.items()],
+    )
+    if s.business_services:
+        lines += ["", "Business services hit:", ""]
+        lines += _md_table(
+            ("tier", "business service", "worst", "onset", "down in horizon", "RTO", "money lost"),
+            [
+                (
+                    b.tier if b.tier is not None else "",
+                    b.id,
+                    b.worst.value,
+                    format_duration(b.onset),
+                    format_duration(b.down_seconds or 0),
+                    format_duration(b.rto) if b.rto is not None else "",
+                    _money(b.money_lost),
+                )
+                for b in s.business_services
+            ],
+        )
+    lines += [
+        "",
+        f"Money lost within {format_duration(impact.horizon)}: {_money(s.money_lost)}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---- snapshot at a moment -------------------------------------------------------------------
+
+
+def snapshot_json(at: int, rows: Sequence[tuple[str, Interval]], graph: Graph) -> str:
+    """``{"at": t, "components": [{"id", "kind", "state", "from", "to", "cause"}]}``."""
+    return to_json(
+        {
+            "at": at,
+            "components": [
+                {
+                    "id": cid,
+                    "kind": _kind(graph, cid),
+                    "state": iv.state.value,
+                    "from": iv.start,
+                    "to": iv.end,
+                    "cause": iv.cause.as_dict(),
+                }
+                for cid, iv in rows
+            ],
+        }
+    )
+
+
+def snapshot_csv(rows: Sequence[tuple[str, Interval]], graph: Graph) -> str:
+    """One row per component not UP at the moment, with the interval that holds it."""
+    return _csv(
+        SNAPSHOT_CSV_HEADER,
+        [
+            (
+                cid,
+                _kind(graph, cid),
+                iv.state.value,
+                iv.start,
+                "" if iv.end is None else iv.end,
+                iv.cause.rule.value,
+                iv.cause.via or "",
+            )
+            for cid, iv in rows
+        ],
+    )
+
+
+def snapshot_markdown(at: int, rows: Sequence[tuple[str, Interval]], graph: Graph) -> str:
+    """The components not UP at ``at`` as a Markdown table."""
+    down = sum(1 for _, iv in rows if iv.state is State.DOWN)
+    lines = [f"At {format_duration(at)}: {down} down, {len(rows) - down} degraded.", ""]
+    lines += _md_table(
+        ("component", "kind", "state", "since", "until", "cause"),
+        [
+            (
+                cid,
+                _kind(graph, cid),
+                iv.state.value,
+                format_duration(iv.start),
+                format_duration(iv.end),
+                causes_text([iv]),
+            )
+            for cid, iv in rows
+        ],
+    )
+    return "\n".join([*lines, ""])
+
+
+# ---- explain --------------------------------------------------------------------------------
+
+
+def _hop_types(hop: HopLike, graph: Graph) -> str:
+    if hop.via is None or hop.component not in graph.index or hop.via not in graph.index:
+        return ""
+    return "/".join(edge_types(graph, hop.component, hop.via))
+
+
+def chain_json(hops: Sequence[HopLike], graph: Graph) -> str:
+    """The chain from the asked component to the root failure, one object per hop."""
+    return to_json(
+        [
+            {
+                "component": h.component,
+                "state": h.state.value,
+                "from": h.start,
+                "to": h.end,
+                "rule": h.rule.value,
+                "via": h.via,
+                "type": _hop_types(h, graph) or None,
+                "tolerance": h.tolerance,
+            }
+            for h in hops
+        ]
+    )
+
+
+def chain_csv(hops: Sequence[HopLike], graph: Graph) -> str:
+    """One row per hop (times in seconds, empty ``to`` for ∞)."""
+    return _csv(
+        CHAIN_CSV_HEADER,
+        [
+            (
+                h.component,
+                h.state.value,
+                h.start,
+                "" if h.end is None else h.end,
+                h.rule.value,
+                h.via or "",
+                _hop_types(h, graph),
+                h.tolerance,
+            )
+            for h in hops
+        ],
+    )
+
+
+def chain_markdown(hops: Sequence[HopLike], graph: Graph) -> str:
+    """The chain as a Markdown table."""
+    return "\n".join(
+        [
+            *_md_table(
+                ("component", "state", "when", "because"),
+                [
+                    (h.component, h.state.value, span_text(h.start, h.end), hop_reason(h, graph))
+                    for h in hops
+                ],
+            ),
+            "",
+        ]
+    )
+
+
+# ---- deps -----------------------------------------------------------------------------------
+
+
+def _name(graph: Graph, cid: str) -> str:
+    comp = graph.model.by_id.get(cid) if graph.model is not None else None
+    return (comp.name or "") if comp is not None else ""
+
+
+def deps_json(
+    component: str,
+    direction: str,
+    depth: int | None,
+    rows: Sequence[tuple[str, int]],
+    graph: Graph,
+) -> str:
+    """``{"component", "direction", "depth", "components": [{"id", "kind", "depth"}]}``."""
+    return to_json(
+        {
+            "component": component,
+            "direction": direction,
+            "depth": depth,
+            "components": [{"id": cid, "kind": _kind(graph, cid), "depth": d} for cid, d in rows],
+        }
+    )
+
+
+def deps_csv(rows: Sequence[tuple[str, int]], graph: Graph) -> str:
+    """One row per component reached: id, kind, depth, name."""
+    return _csv(
+        DEPS_CSV_HEADER, [(cid, _kind(graph, cid), d, _name(graph, cid)) for cid, d in rows]
+    )
+
+
+def deps_markdown(rows: Sequence[tuple[str, int]], graph: Graph) -> str:
+    """The components reached as a Markdown table."""
+    return "\n".join(
+        [
+            *_md_table(
+                DEPS_CSV_HEADER, [(cid, _kind(graph, cid), d, _name(graph, cid)) for cid, d in rows]
+            ),
+            "",
+        ]
+    )

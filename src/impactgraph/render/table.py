@@ -1,0 +1,142 @@
+"""Rich tables for people: impacts, snapshots, explanation chains, dependency lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, JustifyMethod
+from rich.table import Table
+from rich.text import Text
+
+from impactgraph.engine.impact import Impact, Interval, State
+from impactgraph.graph import Graph
+from impactgraph.model import format_duration
+from impactgraph.render.timeline import (
+    HopLike,
+    causes_text,
+    hop_reason,
+    ordered,
+    span_text,
+)
+
+STATE_STYLE = {State.DOWN: "bold red", State.DEGRADED: "yellow", State.UP: "green"}
+
+
+def _kind(graph: Graph, cid: str) -> str:
+    return graph.kind_of(graph.index[cid]).value if cid in graph.index else ""
+
+
+def _timeline(intervals: Sequence[Interval]) -> Text:
+    out = Text()
+    for i, iv in enumerate(intervals):
+        if i:
+            out.append(", ")
+        out.append(iv.state.value, style=STATE_STYLE[iv.state])
+        out.append(f" {span_text(iv.start, iv.end)}")
+    return out
+
+
+def print_impact(console: Console, impact: Impact, graph: Graph) -> None:
+    """The timeline table, then the summary: counts by kind, business services, money lost."""
+    s = impact.summary
+    title = impact.scenario.name or "Impact"
+    failures = "; ".join(f"{f.id} DOWN {span_text(f.at, f.end)}" for f in impact.failures)
+    table = Table(title=f"{title}: {failures}", title_justify="left")
+    table.add_column("component", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("timeline")
+    table.add_column("cause")
+    for cid in ordered(impact.timelines):
+        ivs = impact.timelines[cid]
+        table.add_row(cid, _kind(graph, cid), _timeline(ivs), causes_text(ivs))
+    console.print(table)
+    if not impact.timelines:
+        console.print("Nothing goes down.")
+        return
+    console.print(f"{s.down} down, {s.degraded} degraded.")
+    kinds = Table(title="By kind", title_justify="left")
+    kinds.add_column("kind")
+    kinds.add_column("down", justify="right")
+    kinds.add_column("degraded", justify="right")
+    for k, counts in s.by_kind.items():
+        kinds.add_row(k, str(counts.get("down", 0)), str(counts.get("degraded", 0)))
+    console.print(kinds)
+    horizon = format_duration(impact.horizon)
+    if s.business_services:
+        bs = Table(title="Business services hit", title_justify="left")
+        columns: tuple[tuple[str, JustifyMethod], ...] = (
+            ("tier", "right"),
+            ("business service", "left"),
+            ("worst", "left"),
+            ("onset", "right"),
+            (f"down within {horizon}", "right"),
+            ("RTO", "right"),
+            ("money lost", "right"),
+        )
+        for name, justify in columns:
+            bs.add_column(name, justify=justify)
+        for b in s.business_services:
+            bs.add_row(
+                "" if b.tier is None else str(b.tier),
+                b.id,
+                Text(b.worst.value, style=STATE_STYLE[b.worst]),
+                format_duration(b.onset),
+                format_duration(b.down_seconds or 0),
+                "" if b.rto is None else format_duration(b.rto),
+                f"{b.money_lost:,.2f}",
+            )
+        console.print(bs)
+    console.print(f"Money lost within {horizon}: {s.money_lost:,.2f}")
+
+
+def print_snapshot(
+    console: Console, at: int, rows: Sequence[tuple[str, Interval]], graph: Graph
+) -> None:
+    """Components not UP at one moment, with the interval that holds it."""
+    down = sum(1 for _, iv in rows if iv.state is State.DOWN)
+    table = Table(
+        title=f"At {format_duration(at)}: {down} down, {len(rows) - down} degraded",
+        title_justify="left",
+    )
+    for name in ("component", "kind", "state", "since", "until", "cause"):
+        table.add_column(name, no_wrap=name == "component")
+    for cid, iv in rows:
+        table.add_row(
+            cid,
+            _kind(graph, cid),
+            Text(iv.state.value, style=STATE_STYLE[iv.state]),
+            format_duration(iv.start),
+            format_duration(iv.end),
+            causes_text([iv]),
+        )
+    console.print(table)
+
+
+def print_chain(console: Console, hops: Sequence[HopLike], graph: Graph) -> None:
+    """One line per hop, from the asked component down to the root failure::
+
+    card-payments  DOWN 0s–30m  ← payments-api (hard, depends_on)
+    dc1            DOWN 0s–∞    failed
+    """
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for h in hops:
+        state = Text(h.state.value, style=STATE_STYLE[h.state])
+        state.append(f" {span_text(h.start, h.end)}", style="")
+        table.add_row(h.component, state, hop_reason(h, graph))
+    console.print(table)
+
+
+def print_deps(console: Console, title: str, rows: Sequence[tuple[str, int]], graph: Graph) -> None:
+    """Components reached from one component, with their depth."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("depth", justify="right")
+    table.add_column("component", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("name")
+    for cid, depth in rows:
+        comp = graph.model.by_id.get(cid) if graph.model is not None else None
+        table.add_row(str(depth), cid, _kind(graph, cid), (comp.name or "") if comp else "")
+    console.print(table)

@@ -1,0 +1,120 @@
+"""Words for timelines, causes and hops, shared by every renderer.
+
+>>> from impactgraph.engine.impact import Cause, Interval, Rule, State
+>>> ivs = [Interval(State.DOWN, 0, 1800, Cause(Rule.GROUP, "db-primary")),
+...        Interval(State.DEGRADED, 1800, None, Cause(Rule.GROUP, "db-primary"))]
+>>> timeline_text(ivs)
+'DOWN 0s–30m, DEGRADED 30m–∞'
+>>> causes_text(ivs)
+'db-primary (group)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from impactgraph.engine.impact import Cause, Interval, Rule, State
+from impactgraph.graph import Graph
+from impactgraph.model import format_duration
+
+
+def span_text(start: int, end: int | None) -> str:
+    """``[start, end)`` as ``0s–30m`` (``∞`` for an open end).
+
+    >>> span_text(0, None), span_text(3600, 10800)
+    ('0s–∞', '1h–3h')
+    """
+    return f"{format_duration(start)}–{format_duration(end)}"
+
+
+def timeline_text(intervals: Sequence[Interval]) -> str:
+    """A timeline in one line: ``DOWN 0s–30m, DEGRADED 30m–∞``."""
+    return ", ".join(f"{iv.state.value} {span_text(iv.start, iv.end)}" for iv in intervals)
+
+
+def cause_text(cause: Cause) -> str:
+    """One cause: ``payments-api (hard)`` or ``failed`` for a root failure.
+
+    >>> cause_text(Cause(Rule.FAILED)), cause_text(Cause(Rule.SOFT, "fraud-svc"))
+    ('failed', 'fraud-svc (soft)')
+    """
+    if cause.rule is Rule.FAILED or cause.via is None:
+        return cause.rule.value
+    return f"{cause.via} ({cause.rule.value})"
+
+
+def causes_text(intervals: Sequence[Interval]) -> str:
+    """The distinct causes of a timeline, in order of first appearance, comma-separated."""
+    seen: list[str] = []
+    for iv in intervals:
+        text = cause_text(iv.cause)
+        if text not in seen:
+            seen.append(text)
+    return ", ".join(seen)
+
+
+def ordered(timelines: dict[str, list[Interval]]) -> list[str]:
+    """Component ids in reading order: by onset, DOWN before DEGRADED, then id."""
+    return sorted(
+        timelines,
+        key=lambda cid: (timelines[cid][0].start, timelines[cid][0].state.value != "DOWN", cid),
+    )
+
+
+def snapshot_at(timelines: dict[str, list[Interval]], t: int) -> list[tuple[str, Interval]]:
+    """Every component that is not UP at ``t``, with the interval that holds ``t``.
+
+    >>> from impactgraph.engine.impact import Cause, Interval, Rule, State
+    >>> tl = {"a": [Interval(State.DOWN, 0, 60, Cause(Rule.FAILED))]}
+    >>> [cid for cid, _ in snapshot_at(tl, 30)], snapshot_at(tl, 60)
+    (['a'], [])
+    """
+    out: list[tuple[str, Interval]] = []
+    for cid in ordered(timelines):
+        for iv in timelines[cid]:
+            if iv.contains(t):
+                out.append((cid, iv))
+                break
+    return out
+
+
+class HopLike(Protocol):
+    """One step of an explanation (``impactgraph.engine.explain.Hop``)."""
+
+    @property
+    def component(self) -> str: ...
+    @property
+    def state(self) -> State: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int | None: ...
+    @property
+    def rule(self) -> Rule: ...
+    @property
+    def via(self) -> str | None: ...
+    @property
+    def tolerance(self) -> int: ...
+
+
+def edge_types(graph: Graph, source: str, target: str) -> list[str]:
+    """Types of the dependencies ``source → target`` (empty for a group's member edge)."""
+    v, w = graph.index[source], graph.index[target]
+    lo, hi = int(graph.dep_ptr[v]), int(graph.dep_ptr[v + 1])
+    return sorted(
+        {graph.edge_types[int(graph.dep_type[e])] for e in range(lo, hi) if graph.dep_idx[e] == w}
+    )
+
+
+def hop_reason(hop: HopLike, graph: Graph) -> str:
+    """Why a hop is in its state: ``← host1 (hard, runs_on)``, ``← db-primary (group)``,
+    ``← settlement-batch (hard, depends_on, tolerance 4h)`` or ``failed`` for the root."""
+    if hop.rule is Rule.FAILED or hop.via is None:
+        return "failed"
+    words = [hop.rule.value]
+    if hop.rule is not Rule.GROUP and hop.via in graph.index and hop.component in graph.index:
+        words += edge_types(graph, hop.component, hop.via)
+    if hop.tolerance:
+        words.append(f"tolerance {format_duration(hop.tolerance)}")
+    return f"← {hop.via} ({', '.join(words)})"
