@@ -1,0 +1,116 @@
+"""Pick a store from a URL: the embedded SQLite file (default) or a Neo4j server.
+
+Accepted forms (:data:`ACCEPTED_FORMS`):
+
+* ``sqlite:///relative/path.db`` — relative to the current directory;
+* ``sqlite:////absolute/path.db``;
+* a plain path such as ``estate.db`` — the same as ``sqlite:///estate.db``;
+* ``neo4j://user:password@host:port`` (also ``neo4j+s``, ``neo4j+ssc``, ``bolt``, ``bolt+s``,
+  ``bolt+ssc``).
+
+Without a URL, ``$IMPACTGRAPH_STORE`` is used, else :data:`DEFAULT_URL`.
+
+>>> store_location("sqlite:////var/lib/estate.db"), store_location("estate.db")
+(('sqlite', '/var/lib/estate.db'), ('sqlite', 'estate.db'))
+>>> store_location("bolt://neo4j:secret@127.0.0.1:7687")
+('neo4j', 'bolt://neo4j:secret@127.0.0.1:7687')
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from typing import Literal, cast
+
+from impactgraph.errors import InputError, StoreUnavailableError
+from impactgraph.store.base import EdgeKey, Progress, Store, StoreStats
+
+__all__ = [
+    "ACCEPTED_FORMS",
+    "DEFAULT_URL",
+    "ENV_VAR",
+    "EdgeKey",
+    "Progress",
+    "Store",
+    "StoreStats",
+    "open_store",
+    "store_location",
+]
+
+#: the environment variable that names the store when no URL is given
+ENV_VAR = "IMPACTGRAPH_STORE"
+#: the store used when neither a URL nor the environment variable names one
+DEFAULT_URL = "sqlite:///impactgraph.db"
+ACCEPTED_FORMS = (
+    "sqlite:///relative/path.db, sqlite:////absolute/path.db, a plain file path, "
+    "or neo4j://user:password@host:port (also bolt://, neo4j+s://, bolt+s://)"
+)
+NEO4J_SCHEMES = frozenset({"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"})
+
+# a scheme is at least two characters, so that Windows drive letters (C:\…) stay paths
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:)[^@]*@")
+
+Backend = Literal["sqlite", "neo4j"]
+
+
+def store_location(url: str | None = None) -> tuple[Backend, str]:
+    """Which backend a store URL names and where: a file path or the server URL.
+
+    Raises :class:`~impactgraph.errors.InputError` for a URL of an unknown form.
+
+    >>> store_location("sqlite:///data/estate.db")
+    ('sqlite', 'data/estate.db')
+    """
+    if url is None:
+        url = os.environ.get(ENV_VAR) or DEFAULT_URL
+    text = url.strip()
+    if not text:
+        raise InputError(f"empty store URL; use {ACCEPTED_FORMS}")
+    match = _SCHEME.match(text)
+    if match is None:
+        return "sqlite", text
+    scheme = match.group(1).lower()
+    if scheme == "sqlite":
+        if not text.lower().startswith("sqlite:///") or len(text) == len("sqlite:///"):
+            raise InputError(f"store URL {_redact(text)!r} names no file; use {ACCEPTED_FORMS}")
+        return "sqlite", text[len("sqlite:///") :]
+    if scheme in NEO4J_SCHEMES:
+        return "neo4j", text
+    raise InputError(f"unknown store URL {_redact(text)!r}; use {ACCEPTED_FORMS}")
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store a URL names (see :func:`store_location`); the caller closes it.
+
+    Raises
+    ------
+    InputError
+        The URL has an unknown form.
+    StoreUnavailableError
+        The store cannot be opened or reached.
+    StoreIntegrityError
+        The store holds something this version of impactgraph cannot read.
+    """
+    backend, where = store_location(url)
+    if backend == "neo4j":
+        # imported only when asked for, so the embedded store never loads the driver
+        try:
+            module = importlib.import_module("impactgraph.store.neo4j")
+        except ModuleNotFoundError as e:
+            if e.name != "impactgraph.store.neo4j":
+                raise
+            raise StoreUnavailableError(
+                f"cannot open store {_redact(where)!r}: this build of impactgraph has no "
+                "Neo4j store"
+            ) from None
+        return cast(Store, module.Neo4jStore(where))
+    from impactgraph.store.sqlite import SqliteStore
+
+    return SqliteStore(where)
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for error messages and logs)."""
+    return _PASSWORD.sub(r"\1***@", url)
