@@ -110,7 +110,7 @@ def impact_markdown(impact: Impact, graph: Graph) -> str:
             cid,
             _kind(graph, cid),
             timeline_text(impact.timelines[cid]),
-            causes_text(impact.timelines[cid]),
+            causes_text(impact.timelines[cid], cid, graph),
         )
         for cid in ordered(impact.timelines)
     ]
@@ -200,7 +200,7 @@ def snapshot_markdown(at: int, rows: Sequence[tuple[str, Interval]], graph: Grap
                 iv.state.value,
                 format_duration(iv.start),
                 format_duration(iv.end),
-                causes_text([iv]),
+                causes_text([iv], cid, graph),
             )
             for cid, iv in rows
         ],

@@ -48,7 +48,7 @@ def print_impact(console: Console, impact: Impact, graph: Graph) -> None:
     table.add_column("cause")
     for cid in ordered(impact.timelines):
         ivs = impact.timelines[cid]
-        table.add_row(cid, _kind(graph, cid), _timeline(ivs), causes_text(ivs))
+        table.add_row(cid, _kind(graph, cid), _timeline(ivs), causes_text(ivs, cid, graph))
     console.print(table)
     if not impact.timelines:
         console.print("Nothing goes down.")
@@ -107,7 +107,7 @@ def print_snapshot(
             Text(iv.state.value, style=STATE_STYLE[iv.state]),
             format_duration(iv.start),
             format_duration(iv.end),
-            causes_text([iv]),
+            causes_text([iv], cid, graph),
         )
     console.print(table)
 

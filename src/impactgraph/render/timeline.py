@@ -33,32 +33,56 @@ def timeline_text(intervals: Sequence[Interval]) -> str:
     return ", ".join(f"{iv.state.value} {span_text(iv.start, iv.end)}" for iv in intervals)
 
 
-def cause_text(cause: Cause) -> str:
-    """One cause: ``payments-api (hard)`` or ``failed`` for a root failure.
+def cause_text(cause: Cause, component: str | None = None, graph: Graph | None = None) -> str:
+    """One cause: ``payments-api (hard)`` or ``failed`` for a root failure; with the graph and
+    the component it explains, the dependency's type too: ``host1 (hard, runs_on)``.
 
     >>> cause_text(Cause(Rule.FAILED)), cause_text(Cause(Rule.SOFT, "fraud-svc"))
     ('failed', 'fraud-svc (soft)')
     """
     if cause.rule is Rule.FAILED or cause.via is None:
         return cause.rule.value
-    return f"{cause.via} ({cause.rule.value})"
+    words = [cause.rule.value]
+    if (
+        graph is not None
+        and component in graph.index
+        and cause.via in graph.index
+        and cause.rule is not Rule.GROUP
+    ):
+        assert component is not None
+        words += edge_types(graph, component, cause.via)
+    return f"{cause.via} ({', '.join(words)})"
 
 
-def causes_text(intervals: Sequence[Interval]) -> str:
+def causes_text(
+    intervals: Sequence[Interval], component: str | None = None, graph: Graph | None = None
+) -> str:
     """The distinct causes of a timeline, in order of first appearance, comma-separated."""
     seen: list[str] = []
     for iv in intervals:
-        text = cause_text(iv.cause)
+        text = cause_text(iv.cause, component, graph)
         if text not in seen:
             seen.append(text)
     return ", ".join(seen)
 
 
+def causal_depth(timelines: dict[str, list[Interval]], component: str) -> int:
+    """Hops from a component back to its root failure along the first interval's causes."""
+    depth, seen, cid = 0, {component}, component
+    while True:
+        cause = timelines[cid][0].cause
+        if cause.via is None or cause.via not in timelines or cause.via in seen:
+            return depth
+        cid = cause.via
+        seen.add(cid)
+        depth += 1
+
+
 def ordered(timelines: dict[str, list[Interval]]) -> list[str]:
-    """Component ids in reading order: by onset, DOWN before DEGRADED, then id."""
+    """Component ids in reading order: by onset, then from the root failure outwards, then id."""
     return sorted(
         timelines,
-        key=lambda cid: (timelines[cid][0].start, timelines[cid][0].state.value != "DOWN", cid),
+        key=lambda cid: (timelines[cid][0].start, causal_depth(timelines, cid), cid),
     )
 
 

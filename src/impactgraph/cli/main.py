@@ -1,0 +1,107 @@
+"""The ``impactgraph`` command: a click group that maps every error to an exit code.
+
+Exit codes: 0 ok, 2 bad input (file, selector, id, store URL), 1 internal error. An
+:class:`~impactgraph.errors.ImpactGraphError` prints ``error: <message>`` on stderr and exits
+with its ``exit_code``; anything else prints a one-line message (the traceback only with
+``IMPACTGRAPH_DEBUG=1``) and exits 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from impactgraph import __version__
+from impactgraph.cli.deps import deps
+from impactgraph.cli.impact import explain, impact
+from impactgraph.cli.model_cmds import load, validate
+from impactgraph.errors import ImpactGraphError
+
+#: commands that live in modules written by others, registered when the module exists
+OPTIONAL_COMMANDS = (
+    ("impactgraph.cli.recover", "recover"),
+    ("impactgraph.cli.check", "check"),
+    ("impactgraph.cli.db", "db"),
+    ("impactgraph.cli.diagram", "diagram"),
+)
+
+
+def _debug() -> bool:
+    return os.environ.get("IMPACTGRAPH_DEBUG", "") not in ("", "0")
+
+
+class ImpactGraphGroup(click.Group):
+    """A group whose commands turn impactgraph errors into ``error: …`` and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except ImpactGraphError as e:
+            if _debug():
+                traceback.print_exc()
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # the reader went away (``| head``); nothing left to say
+            sys.stderr.close()
+            ctx.exit(0)
+        except Exception as e:
+            if _debug():
+                traceback.print_exc()
+            else:
+                click.echo(
+                    "internal error (a bug; run again with IMPACTGRAPH_DEBUG=1 for the "
+                    f"traceback): {type(e).__name__}: {e}",
+                    err=True,
+                )
+            ctx.exit(1)
+
+
+@click.group(cls=ImpactGraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="impactgraph")
+def cli() -> None:
+    """impactgraph: what goes down, when, why and what it costs when part of an estate fails.
+
+    \b
+    Example:
+      impactgraph validate examples/estate.yaml
+      impactgraph load examples/estate.yaml
+      impactgraph impact --fail dc1
+      impactgraph explain --fail dc1 --component card-payments
+    """
+
+
+for _command in (validate, load, impact, explain, deps):
+    cli.add_command(_command)
+
+
+def _register_optional(group: click.Group) -> None:
+    """Add the commands of modules that may not exist yet (skip only *that* module missing)."""
+    for module_name, attr in OPTIONAL_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name == module_name:
+                continue
+            raise
+        command = getattr(module, attr, None)
+        if isinstance(command, click.Command):
+            group.add_command(command, attr)
+
+
+_register_optional(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the ``impactgraph`` command (the console script's entry point)."""
+    cli.main(args=argv, prog_name="impactgraph")
