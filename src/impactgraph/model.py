@@ -120,6 +120,11 @@ def format_duration(seconds: int | None) -> str:
     return sign + "".join(parts)
 
 
+def _seconds(value: object) -> object:
+    # in Python code an int is seconds; files must say the unit (see the File* types)
+    return f"{value}s" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _duration(value: object) -> int | None:
     if value is None:
         return None
@@ -138,10 +143,14 @@ def _duration_required(value: object) -> int:
     return out
 
 
-Duration = Annotated[int | None, BeforeValidator(_duration)]
-"""Optional duration in seconds, parsed from any accepted spelling."""
-DurationReq = Annotated[int, BeforeValidator(_duration_required)]
-"""Duration in seconds, parsed from any accepted spelling; required."""
+FileDuration = Annotated[int | None, BeforeValidator(_duration)]
+"""Optional duration as written in a file: a unit is required (``0`` aside)."""
+FileDurationReq = Annotated[int, BeforeValidator(_duration_required)]
+"""Required duration as written in a file: a unit is required (``0`` aside)."""
+Duration = Annotated[int | None, BeforeValidator(_duration), BeforeValidator(_seconds)]
+"""Optional duration; in Python code an int means seconds."""
+DurationReq = Annotated[int, BeforeValidator(_duration_required), BeforeValidator(_seconds)]
+"""Required duration; in Python code an int means seconds."""
 
 # ---------------------------------------------------------------------------------------------
 # vocabularies
@@ -321,10 +330,19 @@ def check_references(
                                     field="members", path=("components", i)))
             else:
                 k = 1 if c.min_up is None else c.min_up
+                actives = sum(1 for m in c.members if m.mode is MemberMode.ACTIVE)
                 if not 1 <= k <= len(c.members):
                     issues.append(Issue(
                         f"min_up {k} is outside 1..{len(c.members)} (the number of members)",
                         component=c.id, field="min_up", path=("components", i, "min_up")))
+                elif k > actives:
+                    # standbys count only after a failover: such a group would be DOWN with
+                    # nothing failed
+                    issues.append(Issue(
+                        f"min_up {k} exceeds the {actives} active member(s); standby members "
+                        "count only after a failover, so make more members active or lower "
+                        "min_up", component=c.id, field="min_up",
+                        path=("components", i, "min_up")))
             seen_members: set[str] = set()
             for j, m in enumerate(c.members):
                 where = ("components", i, "members", j)
@@ -383,7 +401,7 @@ class NeedIn(BaseModel):
     id: str = Field(min_length=1)
     type: DependencyType = "depends_on"
     strength: Strength = Strength.HARD
-    tolerance: DurationReq = 0
+    tolerance: FileDurationReq = 0
 
 
 class MemberIn(BaseModel):
@@ -393,7 +411,13 @@ class MemberIn(BaseModel):
 
     id: str = Field(min_length=1)
     mode: MemberMode = MemberMode.ACTIVE
-    activation: DurationReq = 0
+    activation: FileDurationReq = 0
+
+
+class DependencyIn(Dependency):
+    """An entry of the top-level ``dependencies:`` list."""
+
+    tolerance: FileDurationReq = 0
 
 
 def _short_need(value: object) -> object:
@@ -403,8 +427,14 @@ def _short_need(value: object) -> object:
 class ComponentIn(Component):
     """A component as written in a model file: the canonical fields plus ``needs``."""
 
+    rto: FileDuration = None
+    rpo: FileDuration = None
+    mtpd: FileDuration = None
+    recovery_time: FileDuration = None
+    restart_time: FileDuration = None
+    backup_interval: FileDuration = None
     needs: tuple[Annotated[NeedIn, BeforeValidator(_short_need)], ...] = ()
-    members: tuple[Annotated[Member, BeforeValidator(_short_need)], ...] = ()
+    members: tuple[Annotated[MemberIn, BeforeValidator(_short_need)], ...] = ()  # type: ignore[assignment]
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -419,7 +449,7 @@ class ModelIn(BaseModel):
 
     version: Literal[1]
     components: tuple[ComponentIn, ...] = ()
-    dependencies: tuple[Dependency, ...] = ()
+    dependencies: tuple[DependencyIn, ...] = ()
 
     def normalise(
         self,
@@ -430,6 +460,9 @@ class ModelIn(BaseModel):
         paths: list[tuple[str | int, ...]] = []
         for i, c in enumerate(self.components):
             data = {k: getattr(c, k) for k in Component.model_fields}
+            data["members"] = tuple(
+                Member.model_construct(id=m.id, mode=m.mode, activation=m.activation)
+                for m in c.members)
             components.append(Component.model_construct(**data))
             for j, n in enumerate(c.needs):
                 deps.append(Dependency.model_construct(
@@ -437,7 +470,9 @@ class ModelIn(BaseModel):
                     tolerance=n.tolerance))
                 paths.append(("components", i, "needs", j))
         for j, d in enumerate(self.dependencies):
-            deps.append(d)
+            deps.append(Dependency.model_construct(
+                source=d.source, target=d.target, type=d.type, strength=d.strength,
+                tolerance=d.tolerance))
             paths.append(("dependencies", j))
         return components, deps, paths
 

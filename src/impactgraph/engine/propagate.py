@@ -1,0 +1,209 @@
+"""Blast radius: ``propagate(graph, scenario) -> Impact``, SPEC §3 exactly.
+
+The work happens in :mod:`impactgraph.engine._kernel` (an exact event-driven computation); this
+module prepares its arrays, picks the compiled or the interpreted kernel, and turns change
+records into timelines with causes.
+
+>>> from impactgraph.model import Component, Dependency, Kind, Model
+>>> from impactgraph.graph import Graph
+>>> from impactgraph.engine.scenario import Failure, Scenario
+>>> g = Graph.from_model(Model.build(
+...     [Component(id="dc1", kind=Kind.SITE), Component(id="app", kind=Kind.SERVICE)],
+...     [Dependency(source="app", target="dc1", tolerance=600)]))
+>>> impact = propagate(g, Scenario(failures=(Failure("dc1", duration=3600),)))
+>>> [(iv.state.value, iv.start, iv.end) for iv in impact.timelines["app"]]
+[('DOWN', 600, 3600)]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from impactgraph.engine import _kernel
+from impactgraph.engine.impact import Cause, Impact, Interval, Rule, State, summarise
+from impactgraph.engine.scenario import RootFailure, Scenario, resolve
+from impactgraph.graph import Graph
+
+I64 = npt.NDArray[np.int64]
+
+#: graphs at least this large use the compiled kernel (when numba is installed)
+JIT_THRESHOLD = 20_000
+
+_STATES = (State.UP, State.DEGRADED, State.DOWN)
+_RULES = (None, Rule.FAILED, Rule.HARD, Rule.SOFT, Rule.GROUP)
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Strongly connected components of the influence graph and a topological rank of each."""
+
+    rank: I64
+    comp: I64
+    scc_ptr: I64
+    scc_nodes: I64
+    cyclic: list[list[int]]
+
+
+def topology(graph: Graph) -> Topology:
+    """The influence graph's SCCs in topological order (computed once per graph, cached).
+
+    Influence runs from a dependency to its dependents and from a member to its groups.
+    """
+    cached = graph._lists.get("__topology__")  # type: ignore[comparison-overlap]
+    if isinstance(cached, Topology):
+        return cached
+    n = graph.n
+    src = np.concatenate([
+        np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.dnt_ptr)),
+        np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.grp_ptr)),
+    ])
+    dst = np.concatenate([graph.dnt_idx, graph.grp_idx]).astype(np.int64)
+    order = np.argsort(src, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+    idx = dst[order]
+    comp, ncomp = _pick(n)["scc"](n, ptr, idx)
+    comp = np.asarray(comp, dtype=np.int64)
+    rank_of_comp = (ncomp - 1) - comp  # Tarjan numbers downstream components first
+    scc_order = np.argsort(rank_of_comp, kind="stable")
+    sizes = np.bincount(rank_of_comp, minlength=ncomp)
+    scc_ptr = np.zeros(ncomp + 1, dtype=np.int64)
+    np.cumsum(sizes, out=scc_ptr[1:])
+    cyclic = [
+        [int(x) for x in scc_order[scc_ptr[c]:scc_ptr[c + 1]]]
+        for c in np.nonzero(sizes > 1)[0]
+    ]
+    topo = Topology(rank=rank_of_comp.astype(np.int64), comp=rank_of_comp.astype(np.int64),
+                    scc_ptr=scc_ptr, scc_nodes=scc_order.astype(np.int64), cyclic=cyclic)
+    graph._lists["__topology__"] = topo  # type: ignore[assignment]
+    return topo
+
+
+def _failure_arrays(n: int, roots: list[RootFailure]) -> tuple[I64, I64, I64, I64]:
+    """Merged failure intervals per node as CSR (ptr, start, end) and the failed nodes."""
+    per: dict[int, list[tuple[int, int]]] = {}
+    for f in roots:
+        per.setdefault(f.node, []).append((f.at, int(_kernel.INF) if f.end is None else f.end))
+    merged: dict[int, list[list[int]]] = {}
+    for v, spans in per.items():
+        out: list[list[int]] = []
+        for s, e in sorted(spans):
+            if out and s <= out[-1][1]:  # overlapping or touching failures of one component
+                out[-1][1] = max(out[-1][1], e)
+            else:
+                out.append([s, e])
+        merged[v] = out
+    counts = np.zeros(n, dtype=np.int64)
+    for v, spans2 in merged.items():
+        counts[v] = len(spans2)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    fstart = np.zeros(int(ptr[-1]), dtype=np.int64)
+    fend = np.zeros(int(ptr[-1]), dtype=np.int64)
+    for v, spans2 in merged.items():
+        for i, (s, e) in enumerate(spans2):
+            fstart[ptr[v] + i] = s
+            fend[ptr[v] + i] = e
+    return ptr, fstart, fend, np.asarray(sorted(merged), dtype=np.int64)
+
+
+_COMPILED: dict[str, Callable[..., Any]] = {}
+
+
+def _pick(n: int) -> dict[str, Callable[..., Any]]:
+    """The compiled kernel for large graphs (when numba is there), else the interpreted one."""
+    flag = os.environ.get("IMPACTGRAPH_JIT", "auto").lower()
+    use_jit = flag in ("1", "true", "yes") or (flag == "auto" and n >= JIT_THRESHOLD)
+    if use_jit:
+        if not _COMPILED:
+            try:
+                import numba
+            except ImportError:  # pragma: no cover - numba is a declared dependency
+                use_jit = False
+            else:
+                # the helpers first, so the kernels resolve the compiled versions
+                for name in ("_failed_at", "_eval_group", "_evaluate"):
+                    setattr(_kernel, name, numba.njit(cache=True)(getattr(_kernel, name)))
+                _COMPILED["kernel"] = numba.njit(cache=True)(_kernel.propagate_kernel)
+                _COMPILED["scc"] = numba.njit(cache=True)(_kernel.strong_components)
+        if use_jit:
+            return _COMPILED
+    return {"kernel": _PLAIN_KERNEL, "scc": _PLAIN_SCC}
+
+
+_PLAIN_KERNEL = _kernel.propagate_kernel
+_PLAIN_SCC = _kernel.strong_components
+
+
+def propagate(graph: Graph, scenario: Scenario) -> Impact:
+    """The blast radius of ``scenario`` on ``graph`` (SPEC §3): timelines with causes, summary.
+
+    Every component that is not UP at some moment gets a timeline: intervals ``[from, to)`` in
+    seconds (``to`` None = ∞), in time order, adjacent intervals of one state merged, each with
+    the cause at its start.
+    """
+    roots = resolve(graph, scenario)
+    records = run_kernel(graph, roots)
+    timelines = timelines_from_records(graph, *records)
+    return Impact(scenario=scenario, failures=roots, timelines=timelines,
+                  summary=summarise(graph, scenario, timelines))
+
+
+def run_kernel(
+    graph: Graph, roots: list[RootFailure]
+) -> tuple[I64, I64, npt.NDArray[np.int8], npt.NDArray[np.int8], I64]:
+    """Change records (node, time, state, rule, via) for resolved root failures."""
+    topo = topology(graph)
+    fptr, fstart, fend, fail_nodes = _failure_arrays(graph.n, roots)
+    kernels = _pick(graph.n)
+    node, t, st, rule, via, _tstar = kernels["kernel"](
+        graph.n, topo.rank, topo.comp, topo.scc_ptr, topo.scc_nodes,
+        fptr, fstart, fend,
+        graph.dep_ptr, graph.dep_idx, graph.dep_hard, graph.dep_tol,
+        graph.dnt_ptr, graph.dnt_idx, graph.dnt_hard, graph.dnt_tol,
+        graph.min_up, graph.mem_ptr, graph.mem_idx, graph.mem_standby, graph.mem_activation,
+        graph.grp_ptr, graph.grp_idx, fail_nodes,
+    )
+    return node, t, st, rule, via
+
+
+def timelines_from_records(
+    graph: Graph, node: I64, t: I64, st: npt.NDArray[np.int8], rule: npt.NDArray[np.int8],
+    via: I64,
+) -> dict[str, list[Interval]]:
+    """Turn per-node change records into merged intervals (UP stretches left out)."""
+    order = np.lexsort((t, node))  # records of one node are already in time order
+    nodes_l = node[order].tolist()
+    t_l = t[order].tolist()
+    st_l = st[order].tolist()
+    rule_l = rule[order].tolist()
+    via_l = via[order].tolist()
+    ids = graph.ids
+    out: dict[str, list[Interval]] = {}
+    i = 0
+    m = len(nodes_l)
+    while i < m:
+        v = nodes_l[i]
+        j = i
+        while j < m and nodes_l[j] == v:
+            j += 1
+        ivs: list[Interval] = []
+        for k in range(i, j):
+            s = st_l[k]
+            if s == 0:
+                continue
+            end = t_l[k + 1] if k + 1 < j else None
+            r = _RULES[rule_l[k]]
+            assert r is not None
+            w = via_l[k]
+            ivs.append(Interval(_STATES[s], t_l[k], end, Cause(r, ids[w] if w >= 0 else None)))
+        if ivs:
+            out[ids[v]] = ivs
+        i = j
+    return dict(sorted(out.items(), key=lambda kv: (kv[1][0].start, kv[0])))
