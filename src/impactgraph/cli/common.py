@@ -21,7 +21,7 @@ from impactgraph.errors import DurationError, InputError, ScenarioError
 from impactgraph.graph import Graph
 from impactgraph.model import Model, parse_duration
 from impactgraph.modelfile import load_model_file, load_scenario_file
-from impactgraph.store import open_store
+from impactgraph.store import open_store, store_location
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,6 +141,13 @@ def read_model(model_path: Path | None, store_url: str | None) -> Model:
     """The model from a file, or else from a store (never both)."""
     if model_path is not None:
         return load_model_file(model_path)
+    backend, where = store_location(store_url)
+    if backend == "sqlite" and not Path(where).exists():
+        # reading must not create an empty database file as a side effect
+        raise InputError(
+            f"no store at {where}; load a model with 'impactgraph load FILE --store "
+            f"{store_url or where}' or pass --model FILE"
+        )
     store = open_store(store_url)
     try:
         model = store.read()
