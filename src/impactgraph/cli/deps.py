@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from impactgraph.cli.common import format_option, read_graph, source_options, stdout_console
+from impactgraph.engine.explain import dependencies, dependents
 from impactgraph.errors import UnknownComponentError
 from impactgraph.render import formats, table
 
@@ -37,7 +38,8 @@ from impactgraph.render import formats, table
     "types",
     multiple=True,
     metavar="T",
-    help="Follow only dependencies of this type (runs_on, located_at, …). Repeatable.",
+    help="Follow only dependencies of this type (runs_on, located_at, …; 'member' for group "
+    "membership). Repeatable.",
 )
 @click.option(
     "--strength",
@@ -64,8 +66,6 @@ def deps(
       impactgraph deps db-primary --up --model examples/spec-example.yaml
       impactgraph deps card-payments --down --depth 2 --type runs_on --format csv
     """
-    from impactgraph.engine.explain import dependencies, dependents
-
     if direction is None:
         raise click.UsageError("say which way: --up (what needs ID) or --down (what ID needs)")
     graph = read_graph(model_path, store_url)

@@ -14,9 +14,9 @@ from impactgraph.cli.common import (
     source_options,
     stdout_console,
 )
+from impactgraph.engine.explain import explain as explain_chain
 from impactgraph.engine.propagate import propagate
 from impactgraph.engine.scenario import Failure
-from impactgraph.errors import UnknownComponentError
 from impactgraph.render import formats, table
 from impactgraph.render.timeline import snapshot_at
 
@@ -90,6 +90,14 @@ def impact(
     metavar="ID",
     help="The component to explain.",
 )
+@click.option(
+    "--at",
+    "at",
+    type=DURATION,
+    default=None,
+    metavar="T",
+    help="Explain the state at this moment (default: the first DOWN interval, else the first).",
+)
 def explain(
     model_path: Path | None,
     store_url: str | None,
@@ -98,11 +106,13 @@ def explain(
     horizon: int | None,
     fmt: str,
     component_id: str,
+    at: int | None,
 ) -> None:
     """Why a component goes down: the chain of causes back to the root failure.
 
     One line per hop, from the component to the failure that started it, each with its
-    state, when, and the dependency (rule and type) it came through.
+    state, when, and the dependency (rule, type, tolerance) it came through. A component
+    that stays UP (or is UP at --at) is an error (exit 2).
 
     \b
     Example:
@@ -114,21 +124,13 @@ def explain(
       host1          DOWN 0s–∞    ← dc1 (hard, located_at)
       dc1            DOWN 0s–∞    failed
     """
-    from impactgraph.engine.explain import explain as explain_chain
-
     graph, scenario = graph_and_scenario(model_path, store_url, failures, scenario_path, horizon)
-    if component_id not in graph.index:
-        raise UnknownComponentError(component_id, "not in the model")
-    answer = propagate(graph, scenario)
-    hops = explain_chain(answer, graph, component_id)
-    if not hops and fmt == "table":
-        click.echo(f"{component_id} stays UP in this scenario.")
-        return
+    hops = explain_chain(propagate(graph, scenario), graph, component_id, at=at)
     if fmt == "json":
-        click.echo(formats.chain_json(hops, graph), nl=False)
+        click.echo(formats.chain_json(hops), nl=False)
     elif fmt == "csv":
-        click.echo(formats.chain_csv(hops, graph), nl=False)
+        click.echo(formats.chain_csv(hops), nl=False)
     elif fmt == "markdown":
-        click.echo(formats.chain_markdown(hops, graph), nl=False)
+        click.echo(formats.chain_markdown(hops), nl=False)
     else:
-        table.print_chain(stdout_console(), hops, graph)
+        table.print_chain(stdout_console(), hops)

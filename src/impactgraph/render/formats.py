@@ -12,13 +12,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from impactgraph.engine.explain import Hop
 from impactgraph.engine.impact import Impact, Interval, State
 from impactgraph.graph import Graph
 from impactgraph.model import format_duration
 from impactgraph.render.timeline import (
-    HopLike,
     causes_text,
-    edge_types,
     hop_reason,
     ordered,
     span_text,
@@ -211,65 +210,33 @@ def snapshot_markdown(at: int, rows: Sequence[tuple[str, Interval]], graph: Grap
 # ---- explain --------------------------------------------------------------------------------
 
 
-def _hop_types(hop: HopLike, graph: Graph) -> str:
-    if hop.via is None or hop.component not in graph.index or hop.via not in graph.index:
-        return ""
-    return "/".join(edge_types(graph, hop.component, hop.via))
-
-
-def chain_json(hops: Sequence[HopLike], graph: Graph) -> str:
+def chain_json(hops: Sequence[Hop]) -> str:
     """The chain from the asked component to the root failure, one object per hop."""
-    return to_json(
-        [
-            {
-                "component": h.component,
-                "state": h.state.value,
-                "from": h.start,
-                "to": h.end,
-                "rule": h.rule.value,
-                "via": h.via,
-                "type": _hop_types(h, graph) or None,
-                "tolerance": h.tolerance,
-            }
-            for h in hops
-        ]
-    )
+    return to_json([h.as_dict() for h in hops])
 
 
-def chain_csv(hops: Sequence[HopLike], graph: Graph) -> str:
+def chain_csv(hops: Sequence[Hop]) -> str:
     """One row per hop (times in seconds, empty ``to`` for ∞)."""
-    return _csv(
-        CHAIN_CSV_HEADER,
-        [
-            (
-                h.component,
-                h.state.value,
-                h.start,
-                "" if h.end is None else h.end,
-                h.rule.value,
-                h.via or "",
-                _hop_types(h, graph),
-                h.tolerance,
-            )
-            for h in hops
-        ],
-    )
+    rows = [
+        (
+            h.component,
+            h.state.value,
+            h.start,
+            "" if h.end is None else h.end,
+            h.rule.value,
+            h.via or "",
+            h.edge_type or "",
+            h.tolerance,
+        )
+        for h in hops
+    ]
+    return _csv(CHAIN_CSV_HEADER, rows)
 
 
-def chain_markdown(hops: Sequence[HopLike], graph: Graph) -> str:
+def chain_markdown(hops: Sequence[Hop]) -> str:
     """The chain as a Markdown table."""
-    return "\n".join(
-        [
-            *_md_table(
-                ("component", "state", "when", "because"),
-                [
-                    (h.component, h.state.value, span_text(h.start, h.end), hop_reason(h, graph))
-                    for h in hops
-                ],
-            ),
-            "",
-        ]
-    )
+    rows = [(h.component, h.state.value, span_text(h.start, h.end), hop_reason(h)) for h in hops]
+    return "\n".join([*_md_table(("component", "state", "when", "because"), rows), ""])
 
 
 # ---- deps -----------------------------------------------------------------------------------

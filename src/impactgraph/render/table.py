@@ -8,11 +8,11 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
+from impactgraph.engine.explain import Hop
 from impactgraph.engine.impact import Impact, Interval, State
 from impactgraph.graph import Graph
 from impactgraph.model import format_duration
 from impactgraph.render.timeline import (
-    HopLike,
     causes_text,
     hop_reason,
     ordered,
@@ -112,21 +112,21 @@ def print_snapshot(
     console.print(table)
 
 
-def print_chain(console: Console, hops: Sequence[HopLike], graph: Graph) -> None:
+def print_chain(console: Console, hops: Sequence[Hop]) -> None:
     """One line per hop, from the asked component down to the root failure::
 
     card-payments  DOWN 0s–30m  ← payments-api (hard, depends_on)
     dc1            DOWN 0s–∞    failed
     """
-    table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True)
-    table.add_column()
-    for h in hops:
-        state = Text(h.state.value, style=STATE_STYLE[h.state])
-        state.append(f" {span_text(h.start, h.end)}", style="")
-        table.add_row(h.component, state, hop_reason(h, graph))
-    console.print(table)
+    spans = [f"{h.state.value} {span_text(h.start, h.end)}" for h in hops]
+    name_w = max((len(h.component) for h in hops), default=0)
+    span_w = max((len(x) for x in spans), default=0)
+    for h, span in zip(hops, spans, strict=True):
+        line = Text(h.component.ljust(name_w + 2))
+        line.append(h.state.value, style=STATE_STYLE[h.state])
+        line.append(span[len(h.state.value) :].ljust(span_w - len(h.state.value) + 2))
+        line.append(hop_reason(h))
+        console.print(line, soft_wrap=True)
 
 
 def print_deps(console: Console, title: str, rows: Sequence[tuple[str, int]], graph: Graph) -> None:

@@ -12,9 +12,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
-from impactgraph.engine.impact import Cause, Interval, Rule, State
+from impactgraph.engine.explain import Hop
+from impactgraph.engine.impact import Cause, Interval, Rule
 from impactgraph.graph import Graph
 from impactgraph.model import format_duration
 
@@ -103,25 +103,6 @@ def snapshot_at(timelines: dict[str, list[Interval]], t: int) -> list[tuple[str,
     return out
 
 
-class HopLike(Protocol):
-    """One step of an explanation (``impactgraph.engine.explain.Hop``)."""
-
-    @property
-    def component(self) -> str: ...
-    @property
-    def state(self) -> State: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int | None: ...
-    @property
-    def rule(self) -> Rule: ...
-    @property
-    def via(self) -> str | None: ...
-    @property
-    def tolerance(self) -> int: ...
-
-
 def edge_types(graph: Graph, source: str, target: str) -> list[str]:
     """Types of the dependencies ``source → target`` (empty for a group's member edge)."""
     v, w = graph.index[source], graph.index[target]
@@ -131,14 +112,21 @@ def edge_types(graph: Graph, source: str, target: str) -> list[str]:
     )
 
 
-def hop_reason(hop: HopLike, graph: Graph) -> str:
+def hop_reason(hop: Hop) -> str:
     """Why a hop is in its state: ``← host1 (hard, runs_on)``, ``← db-primary (group)``,
-    ``← settlement-batch (hard, depends_on, tolerance 4h)`` or ``failed`` for the root."""
+    ``← settlement-batch (hard, depends_on, tolerance 4h)`` or ``failed`` for the root.
+
+    >>> from impactgraph.engine.explain import Hop
+    >>> from impactgraph.engine.impact import Rule, State
+    >>> hop_reason(Hop("reporting", State.DOWN, 14400, None, Rule.HARD, "settlement-batch",
+    ...                14400, "depends_on"))
+    '← settlement-batch (hard, depends_on, tolerance 4h)'
+    """
     if hop.rule is Rule.FAILED or hop.via is None:
         return "failed"
     words = [hop.rule.value]
-    if hop.rule is not Rule.GROUP and hop.via in graph.index and hop.component in graph.index:
-        words += edge_types(graph, hop.component, hop.via)
+    if hop.rule is not Rule.GROUP and hop.edge_type:
+        words.append(hop.edge_type)
     if hop.tolerance:
         words.append(f"tolerance {format_duration(hop.tolerance)}")
     return f"← {hop.via} ({', '.join(words)})"
