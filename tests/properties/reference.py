@@ -17,10 +17,10 @@ Interpretations where the SPEC leaves room (also listed in the test report):
   makes its group DEGRADED, but the same standby DOWN simply stops counting, which can leave
   the group UP. A naive "states only increase" iteration could keep the group DEGRADED from
   a transient DEGRADED of the standby; the stratified answer never does.
-* **Groups with fewer than ``min_up`` active members.** Before ``t = 0`` everything is UP, so
-  such a group was UP on its standbys before the scenario began: ``t*`` is −∞ for it (its
-  standbys count from the start whenever they are not DOWN). Reading ``t* = 0`` instead would
-  put the group DOWN at ``[0, activation)`` with no failure at all, against rule 6.
+* **Groups with fewer than ``min_up`` active members** are rejected by model validation;
+  should one reach the reference anyway, its ``t*`` is −∞ (before ``t = 0`` everything is
+  UP, so its standbys were already carrying it), never 0, which would put it DOWN over
+  ``[0, activation)`` with no failure at all, against rule 6.
 * ``t*`` is fixed the first time fewer than ``k`` active members are not DOWN and is never
   reset, even when the active members come back (the SPEC says "the first moment").
 * A standby that is DOWN during its activation still counts from ``t* + activation`` on as
