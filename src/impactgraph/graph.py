@@ -174,6 +174,19 @@ class Graph:
             self._lists[name] = out
         return out
 
+    def rates(self) -> npt.NDArray[np.float64]:
+        """``impact_per_hour`` per node (0 where unknown), cached."""
+        cached = self._lists.get("__rates__")
+        if cached is None:
+            r = np.zeros(self.n, dtype=np.float64)
+            if self.model is not None:
+                for c in self.model.components:
+                    if c.impact_per_hour:
+                        r[self.index[c.id]] = c.impact_per_hour
+            self._lists["__rates__"] = r  # type: ignore[assignment]
+            return r
+        return cached  # type: ignore[return-value]
+
     def dependents_of(self, v: int) -> list[int]:
         """Nodes that need ``v`` (one level)."""
         return [int(x) for x in self.dnt_idx[self.dnt_ptr[v]:self.dnt_ptr[v + 1]]]

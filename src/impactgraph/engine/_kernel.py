@@ -184,13 +184,16 @@ def propagate_kernel(n, rank, comp, scc_ptr, scc_nodes,  # type: ignore[no-untyp
                      dnt_ptr, dnt_idx, dnt_hard, dnt_tol,
                      min_up, mem_ptr, mem_idx, mem_standby, mem_act,
                      grp_ptr, grp_idx, fail_nodes):
-    """Run the event loop. Returns change records (node, time, state, rule, via) in time order
-    per node, and ``t*`` per group (−1 where never reached)."""
+    """Run the event loop. Returns change records (node, time, state, rule, via), in time order
+    per node, and ``t*`` per group (−1 where never reached).
+
+    ``rank[v]`` is the topological rank of v's SCC; ``scc_nodes[scc_ptr[r]:scc_ptr[r+1]]`` are
+    the nodes of the SCC of rank r (``comp`` is kept for callers; it equals ``rank``).
+    """
     state = np.zeros(n, dtype=np.int8)
     down_since = np.full(n, INF, dtype=np.int64)
     bad_since = np.full(n, INF, dtype=np.int64)
     tstar = np.full(n, -1, dtype=np.int64)
-    last_eval = np.full(n, -1, dtype=np.int64)
     prev_state = np.zeros(n, dtype=np.int8)
     out_node = [np.int64(0)]
     out_t = [np.int64(0)]
@@ -202,126 +205,132 @@ def propagate_kernel(n, rank, comp, scc_ptr, scc_nodes,  # type: ignore[no-untyp
     out_state.pop()
     out_rule.pop()
     out_via.pop()
-    heap = [(np.int64(0), np.int64(0), np.int64(0))]
-    heap.pop()
+    # future events as (time, rank); the current instant as a heap of ranks
+    future = [(np.int64(0), np.int64(0))]
+    future.pop()
     for v in fail_nodes:
         for i in range(fptr[v], fptr[v + 1]):
-            heap.append((np.int64(fstart[i]), np.int64(rank[v]), np.int64(v)))
+            future.append((np.int64(fstart[i]), np.int64(rank[v])))
             if fend[i] < INF:
-                heap.append((np.int64(fend[i]), np.int64(rank[v]), np.int64(v)))
-    heapq.heapify(heap)
+                future.append((np.int64(fend[i]), np.int64(rank[v])))
+    heapq.heapify(future)
+    queued = np.full(len(scc_ptr) - 1, -1, dtype=np.int64)  # the instant a rank was queued at
+    now = [np.int64(0)]
+    now.pop()
     changed = [np.int64(0)]
-    while len(heap) > 0:
-        t, _r, v0 = heapq.heappop(heap)
-        if last_eval[v0] == t:
-            continue
-        c = comp[v0]
-        changed.clear()
-        if scc_ptr[c + 1] - scc_ptr[c] == 1:
-            v = v0
-            last_eval[v] = t
-            ns, rule, via, ts = _evaluate(v, t, state, down_since, bad_since, tstar,
-                                          fptr, fstart, fend, dep_ptr, dep_idx, dep_hard,
-                                          dep_tol, min_up, mem_ptr, mem_idx, mem_standby,
-                                          mem_act)
-            if min_up[v] > 0 and tstar[v] < 0 <= ts:
-                tstar[v] = ts
-                for e in range(mem_ptr[v], mem_ptr[v + 1]):
-                    if mem_standby[e] and mem_act[e] > 0:
-                        heapq.heappush(heap, (np.int64(ts + mem_act[e]), np.int64(rank[v]),
-                                              np.int64(v)))
-            old = state[v]
-            if ns != old:
-                prev_state[v] = old
-                state[v] = ns
-                if ns == DOWN:
-                    down_since[v] = t
-                else:
-                    down_since[v] = INF
-                if ns == UP:
-                    bad_since[v] = INF
-                elif old == UP:
-                    bad_since[v] = t
-                out_node.append(np.int64(v))
-                out_t.append(np.int64(t))
-                out_state.append(np.int8(ns))
-                out_rule.append(np.int8(rule))
-                out_via.append(np.int64(via))
-                changed.append(np.int64(v))
-        else:
-            # a cycle: least fixpoint at this instant, by Kleene iteration from UP
+    while len(future) > 0:
+        t = future[0][0]
+        while len(future) > 0 and future[0][0] == t:
+            _t, r0 = heapq.heappop(future)
+            if queued[r0] != t:
+                queued[r0] = t
+                heapq.heappush(now, r0)
+        while len(now) > 0:
+            c = heapq.heappop(now)
+            changed.clear()
             lo = scc_ptr[c]
             hi = scc_ptr[c + 1]
-            for i in range(lo, hi):
-                v = scc_nodes[i]
-                last_eval[v] = t
-                prev_state[v] = state[v]
-            saved_down = np.empty(hi - lo, dtype=np.int64)
-            saved_bad = np.empty(hi - lo, dtype=np.int64)
-            rules = np.zeros(hi - lo, dtype=np.int8)
-            vias = np.full(hi - lo, -1, dtype=np.int64)
-            for i in range(lo, hi):
-                v = scc_nodes[i]
-                saved_down[i - lo] = down_since[v]
-                saved_bad[i - lo] = bad_since[v]
-                state[v] = UP
-                down_since[v] = INF
-                bad_since[v] = INF
-            again = True
-            while again:
-                again = False
-                for i in range(lo, hi):
-                    v = scc_nodes[i]
-                    ns, rule, via, ts = _evaluate(v, t, state, down_since, bad_since, tstar,
-                                                  fptr, fstart, fend, dep_ptr, dep_idx,
-                                                  dep_hard, dep_tol, min_up, mem_ptr, mem_idx,
-                                                  mem_standby, mem_act)
-                    if ns > state[v]:
-                        state[v] = ns
-                        rules[i - lo] = rule
-                        vias[i - lo] = via
-                        if ns == DOWN:
-                            down_since[v] = saved_down[i - lo] if prev_state[v] == DOWN else t
-                        if bad_since[v] == INF:
-                            bad_since[v] = saved_bad[i - lo] if prev_state[v] != UP else t
-                        again = True
-            for i in range(lo, hi):
-                v = scc_nodes[i]
-                if min_up[v] > 0 and tstar[v] < 0:
-                    _s, _v, ts = _eval_group(v, t, state, tstar, min_up, mem_ptr, mem_idx,
-                                             mem_standby, mem_act)
-                    if ts >= 0:
-                        tstar[v] = ts
-                        for e in range(mem_ptr[v], mem_ptr[v + 1]):
-                            if mem_standby[e] and mem_act[e] > 0:
-                                heapq.heappush(heap, (np.int64(ts + mem_act[e]),
-                                                      np.int64(rank[v]), np.int64(v)))
-                if state[v] != prev_state[v]:
+            if hi - lo == 1:
+                v = scc_nodes[lo]
+                ns, rule, via, ts = _evaluate(v, t, state, down_since, bad_since, tstar,
+                                              fptr, fstart, fend, dep_ptr, dep_idx, dep_hard,
+                                              dep_tol, min_up, mem_ptr, mem_idx, mem_standby,
+                                              mem_act)
+                if min_up[v] > 0 and tstar[v] < 0 <= ts:
+                    tstar[v] = ts
+                    for e in range(mem_ptr[v], mem_ptr[v + 1]):
+                        if mem_standby[e] and mem_act[e] > 0:
+                            heapq.heappush(future, (np.int64(ts + mem_act[e]), np.int64(c)))
+                old = state[v]
+                if ns != old:
+                    prev_state[v] = old
+                    state[v] = ns
+                    if ns == DOWN:
+                        down_since[v] = t
+                    else:
+                        down_since[v] = INF
+                    if ns == UP:
+                        bad_since[v] = INF
+                    elif old == UP:
+                        bad_since[v] = t
                     out_node.append(np.int64(v))
                     out_t.append(np.int64(t))
-                    out_state.append(np.int8(state[v]))
-                    out_rule.append(np.int8(rules[i - lo]))
-                    out_via.append(np.int64(vias[i - lo]))
+                    out_state.append(np.int8(ns))
+                    out_rule.append(np.int8(rule))
+                    out_via.append(np.int64(via))
                     changed.append(np.int64(v))
-        # schedule what the changes touch
-        for v in changed:
-            ns = state[v]
-            old = prev_state[v]
-            for e in range(dnt_ptr[v], dnt_ptr[v + 1]):
-                a = dnt_idx[e]
-                tau = dnt_tol[e]
-                if tau == 0 or ns < old:
-                    heapq.heappush(heap, (np.int64(t), np.int64(rank[a]), np.int64(a)))
-                if tau > 0:
-                    if ns == DOWN and old != DOWN:
-                        heapq.heappush(heap, (np.int64(t + tau), np.int64(rank[a]),
-                                              np.int64(a)))
-                    elif dnt_hard[e] and ns == DEGRADED and old == UP:
-                        heapq.heappush(heap, (np.int64(t + tau), np.int64(rank[a]),
-                                              np.int64(a)))
-            for e in range(grp_ptr[v], grp_ptr[v + 1]):
-                g = grp_idx[e]
-                heapq.heappush(heap, (np.int64(t), np.int64(rank[g]), np.int64(g)))
+            else:
+                # a cycle: the least fixpoint at this instant, by Kleene iteration from UP
+                saved_down = np.empty(hi - lo, dtype=np.int64)
+                saved_bad = np.empty(hi - lo, dtype=np.int64)
+                rules = np.zeros(hi - lo, dtype=np.int8)
+                vias = np.full(hi - lo, -1, dtype=np.int64)
+                for i in range(lo, hi):
+                    v = scc_nodes[i]
+                    prev_state[v] = state[v]
+                    saved_down[i - lo] = down_since[v]
+                    saved_bad[i - lo] = bad_since[v]
+                    state[v] = UP
+                    down_since[v] = INF
+                    bad_since[v] = INF
+                again = True
+                while again:
+                    again = False
+                    for i in range(lo, hi):
+                        v = scc_nodes[i]
+                        ns, rule, via, ts = _evaluate(v, t, state, down_since, bad_since, tstar,
+                                                      fptr, fstart, fend, dep_ptr, dep_idx,
+                                                      dep_hard, dep_tol, min_up, mem_ptr,
+                                                      mem_idx, mem_standby, mem_act)
+                        if ns > state[v]:
+                            state[v] = ns
+                            rules[i - lo] = rule
+                            vias[i - lo] = via
+                            if ns == DOWN:
+                                down_since[v] = (saved_down[i - lo] if prev_state[v] == DOWN
+                                                 else t)
+                            if bad_since[v] == INF:
+                                bad_since[v] = saved_bad[i - lo] if prev_state[v] != UP else t
+                            again = True
+                for i in range(lo, hi):
+                    v = scc_nodes[i]
+                    if min_up[v] > 0 and tstar[v] < 0:
+                        _s, _v, ts = _eval_group(v, t, state, tstar, min_up, mem_ptr, mem_idx,
+                                                 mem_standby, mem_act)
+                        if ts >= 0:
+                            tstar[v] = ts
+                            for e in range(mem_ptr[v], mem_ptr[v + 1]):
+                                if mem_standby[e] and mem_act[e] > 0:
+                                    heapq.heappush(future, (np.int64(ts + mem_act[e]),
+                                                            np.int64(c)))
+                    if state[v] != prev_state[v]:
+                        out_node.append(np.int64(v))
+                        out_t.append(np.int64(t))
+                        out_state.append(np.int8(state[v]))
+                        out_rule.append(np.int8(rules[i - lo]))
+                        out_via.append(np.int64(vias[i - lo]))
+                        changed.append(np.int64(v))
+            # schedule what the changes touch: now (same instant) or when a tolerance runs out
+            for v in changed:
+                ns = state[v]
+                old = prev_state[v]
+                for e in range(dnt_ptr[v], dnt_ptr[v + 1]):
+                    a = dnt_idx[e]
+                    ra = rank[a]
+                    tau = dnt_tol[e]
+                    if (tau == 0 or ns < old) and queued[ra] != t:
+                        queued[ra] = t
+                        heapq.heappush(now, np.int64(ra))
+                    if tau > 0:
+                        if ns == DOWN and old != DOWN:
+                            heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
+                        elif dnt_hard[e] and ns == DEGRADED and old == UP:
+                            heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
+                for e in range(grp_ptr[v], grp_ptr[v + 1]):
+                    rg = rank[grp_idx[e]]
+                    if queued[rg] != t:
+                        queued[rg] = t
+                        heapq.heappush(now, np.int64(rg))
     return (np.array(out_node, dtype=np.int64), np.array(out_t, dtype=np.int64),
             np.array(out_state, dtype=np.int8), np.array(out_rule, dtype=np.int8),
             np.array(out_via, dtype=np.int64), tstar)

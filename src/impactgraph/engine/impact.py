@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from impactgraph.engine.scenario import RootFailure, Scenario
 from impactgraph.graph import Graph
@@ -93,15 +96,54 @@ class Summary:
                 "money_lost": self.money_lost}
 
 
-@dataclass
-class Impact:
-    """The blast radius of a scenario: a timeline for every component that is not always UP."""
+@dataclass(frozen=True)
+class Records:
+    """Timelines in columns, one row per non-UP interval, sorted by node then time.
 
-    scenario: Scenario
-    failures: list[RootFailure]
-    timelines: dict[str, list[Interval]]
-    summary: Summary
-    extra: dict[str, Any] = field(default_factory=dict)
+    ``end`` is −1 for ∞; ``rule`` indexes :data:`RULE_CODES`; ``via`` is a node index or −1.
+    """
+
+    node: npt.NDArray[np.int64]
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+    state: npt.NDArray[np.int8]
+    rule: npt.NDArray[np.int8]
+    via: npt.NDArray[np.int64]
+    ids: list[str]
+
+
+RULE_CODES: tuple[Rule | None, ...] = (None, Rule.FAILED, Rule.HARD, Rule.SOFT, Rule.GROUP)
+STATE_CODES = (State.UP, State.DEGRADED, State.DOWN)
+
+
+class Impact:
+    """The blast radius of a scenario: a timeline for every component that is not always UP.
+
+    ``timelines`` maps id → intervals in time order, components ordered by onset then id. The
+    engine hands over columns (:class:`Records`) and the dict is built on first use, so that
+    answering stays fast on large estates.
+    """
+
+    def __init__(
+        self, scenario: Scenario, failures: list[RootFailure], summary: Summary,
+        timelines: dict[str, list[Interval]] | None = None, records: Records | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        if timelines is None and records is None:
+            raise ValueError("an Impact needs timelines or records")
+        self.scenario = scenario
+        self.failures = failures
+        self.summary = summary
+        self.records = records
+        self.extra = extra or {}
+        self._timelines = timelines
+
+    @property
+    def timelines(self) -> dict[str, list[Interval]]:
+        if self._timelines is None:
+            assert self.records is not None
+            self._timelines = _timelines_from(self.records)
+        return self._timelines
 
     @property
     def horizon(self) -> int:
@@ -131,43 +173,70 @@ class Impact:
         return out
 
 
+def _timelines_from(rec: Records) -> dict[str, list[Interval]]:
+    ids = rec.ids
+    out: dict[str, list[Interval]] = {}
+    first: dict[str, int] = {}
+    for v, s, e, st, r, w in zip(rec.node.tolist(), rec.start.tolist(), rec.end.tolist(),
+                                 rec.state.tolist(), rec.rule.tolist(), rec.via.tolist(),
+                                 strict=True):
+        cid = ids[v]
+        rule = RULE_CODES[r]
+        assert rule is not None
+        iv = Interval(STATE_CODES[st], s, None if e < 0 else e,
+                      Cause(rule, ids[w] if w >= 0 else None))
+        lst = out.get(cid)
+        if lst is None:
+            out[cid] = [iv]
+            first[cid] = s
+        else:
+            lst.append(iv)
+    return {cid: out[cid] for cid in sorted(out, key=lambda c: (first[c], c))}
+
+
 def overlap(start: int, end: int | None, horizon: int) -> int:
     """Seconds of ``[start, end)`` that fall inside ``[0, horizon)``."""
     hi = horizon if end is None else min(end, horizon)
     return max(0, hi - max(start, 0))
 
 
-def summarise(graph: Graph, scenario: Scenario, timelines: dict[str, list[Interval]]) -> Summary:
-    """Counts, business services hit and money lost (see :class:`Summary`)."""
+def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
+    """Counts, business services hit and money lost (see :class:`Summary`), from columns."""
     horizon = scenario.horizon
     model = graph.model
-    down = degraded = 0
+    is_down = rec.state == 2
+    down_nodes = np.unique(rec.node[is_down])
+    deg_nodes = np.unique(rec.node[~is_down])
+    kinds = tuple(Kind)
     by_kind: dict[str, dict[str, int]] = {}
+    for name, nodes in (("down", down_nodes), ("degraded", deg_nodes)):
+        counts = np.bincount(graph.kind[nodes], minlength=len(kinds))
+        for code in np.nonzero(counts)[0]:
+            k = by_kind.setdefault(kinds[code].value, {"down": 0, "degraded": 0})
+            k[name] = int(counts[code])
+    # seconds DOWN inside [0, horizon) per record
+    hi = np.where(rec.end < 0, horizon, np.minimum(rec.end, horizon))
+    secs = np.where(is_down, np.maximum(0, hi - np.maximum(rec.start, 0)), 0)
+    rate = graph.rates()
+    money = secs * rate[rec.node] / 3600.0
+    total_money = float(money.sum())
     hits: list[BusinessServiceHit] = []
-    total_money = 0.0
-    for cid, ivs in timelines.items():
-        v = graph.index[cid]
-        kind = graph.kind_of(v)
-        is_down = any(iv.state is State.DOWN for iv in ivs)
-        is_deg = any(iv.state is State.DEGRADED for iv in ivs)
-        k = by_kind.setdefault(kind.value, {"down": 0, "degraded": 0})
-        if is_down:
-            down += 1
-            k["down"] += 1
-        if is_deg:
-            degraded += 1
-            k["degraded"] += 1
+    bs = np.nonzero(graph.kind[rec.node] == kinds.index(Kind.BUSINESS_SERVICE))[0]
+    per: dict[int, list[int]] = {}
+    for i in bs.tolist():
+        per.setdefault(int(rec.node[i]), []).append(i)
+    for v, rows in per.items():
+        cid = graph.ids[v]
         comp = model.by_id.get(cid) if model is not None else None
-        rate = comp.impact_per_hour if comp is not None else None
-        secs = sum(overlap(iv.start, iv.end, horizon) for iv in ivs if iv.state is State.DOWN)
-        money = (rate or 0.0) * secs / 3600.0
-        total_money += money
-        if kind is Kind.BUSINESS_SERVICE:
-            hits.append(BusinessServiceHit(
-                id=cid, tier=comp.tier if comp else None,
-                worst=State.DOWN if is_down else State.DEGRADED,
-                onset=ivs[0].start, down_seconds=secs,
-                rto=comp.rto if comp else None, impact_per_hour=rate, money_lost=round(money, 2)))
+        down_secs = int(sum(int(secs[i]) for i in rows))
+        hits.append(BusinessServiceHit(
+            id=cid, tier=comp.tier if comp else None,
+            worst=State.DOWN if any(rec.state[i] == 2 for i in rows) else State.DEGRADED,
+            onset=int(min(int(rec.start[i]) for i in rows)), down_seconds=down_secs,
+            rto=comp.rto if comp else None,
+            impact_per_hour=comp.impact_per_hour if comp else None,
+            money_lost=round(float(sum(float(money[i]) for i in rows)), 2)))
     hits.sort(key=lambda h: (h.tier if h.tier is not None else 99, h.onset, h.id))
-    return Summary(down=down, degraded=degraded, by_kind=dict(sorted(by_kind.items())),
-                   business_services=hits, money_lost=round(total_money, 2))
+    return Summary(down=len(down_nodes), degraded=len(deg_nodes),
+                   by_kind=dict(sorted(by_kind.items())), business_services=hits,
+                   money_lost=round(total_money, 2))

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from impactgraph.engine import _kernel
-from impactgraph.engine.impact import Cause, Impact, Interval, Rule, State, summarise
+from impactgraph.engine.impact import Impact, Records, summarise
 from impactgraph.engine.scenario import RootFailure, Scenario, resolve
 from impactgraph.graph import Graph
 
@@ -35,8 +35,6 @@ I64 = npt.NDArray[np.int64]
 #: graphs at least this large use the compiled kernel (when numba is installed)
 JIT_THRESHOLD = 20_000
 
-_STATES = (State.UP, State.DEGRADED, State.DOWN)
-_RULES = (None, Rule.FAILED, Rule.HARD, Rule.SOFT, Rule.GROUP)
 
 
 @dataclass(frozen=True)
@@ -149,10 +147,9 @@ def propagate(graph: Graph, scenario: Scenario) -> Impact:
     the cause at its start.
     """
     roots = resolve(graph, scenario)
-    records = run_kernel(graph, roots)
-    timelines = timelines_from_records(graph, *records)
-    return Impact(scenario=scenario, failures=roots, timelines=timelines,
-                  summary=summarise(graph, scenario, timelines))
+    rec = records_from_changes(graph, *run_kernel(graph, roots))
+    return Impact(scenario=scenario, failures=roots, records=rec,
+                  summary=summarise(graph, scenario, rec))
 
 
 def run_kernel(
@@ -173,37 +170,18 @@ def run_kernel(
     return node, t, st, rule, via
 
 
-def timelines_from_records(
+def records_from_changes(
     graph: Graph, node: I64, t: I64, st: npt.NDArray[np.int8], rule: npt.NDArray[np.int8],
     via: I64,
-) -> dict[str, list[Interval]]:
-    """Turn per-node change records into merged intervals (UP stretches left out)."""
-    order = np.lexsort((t, node))  # records of one node are already in time order
-    nodes_l = node[order].tolist()
-    t_l = t[order].tolist()
-    st_l = st[order].tolist()
-    rule_l = rule[order].tolist()
-    via_l = via[order].tolist()
-    ids = graph.ids
-    out: dict[str, list[Interval]] = {}
-    i = 0
-    m = len(nodes_l)
-    while i < m:
-        v = nodes_l[i]
-        j = i
-        while j < m and nodes_l[j] == v:
-            j += 1
-        ivs: list[Interval] = []
-        for k in range(i, j):
-            s = st_l[k]
-            if s == 0:
-                continue
-            end = t_l[k + 1] if k + 1 < j else None
-            r = _RULES[rule_l[k]]
-            assert r is not None
-            w = via_l[k]
-            ivs.append(Interval(_STATES[s], t_l[k], end, Cause(r, ids[w] if w >= 0 else None)))
-        if ivs:
-            out[ids[v]] = ivs
-        i = j
-    return dict(sorted(out.items(), key=lambda kv: (kv[1][0].start, kv[0])))
+) -> Records:
+    """Change records → intervals in columns: each change lasts until the node's next change;
+    UP stretches are dropped. A node's changes never repeat a state, so nothing needs merging."""
+    order = np.lexsort((t, node))
+    node, t, st, rule, via = node[order], t[order], st[order], rule[order], via[order]
+    end = np.full(len(node), -1, dtype=np.int64)
+    if len(node) > 1:
+        same = node[1:] == node[:-1]
+        end[:-1] = np.where(same, t[1:], -1)
+    keep = st != 0
+    return Records(node=node[keep], start=t[keep], end=end[keep], state=st[keep],
+                   rule=rule[keep], via=via[keep], ids=graph.ids)
