@@ -20,7 +20,7 @@ from impactgraph.cli import main as main_module
 from impactgraph.cli.main import cli
 
 Run = Callable[..., Result]
-OWN_COMMANDS = ("validate", "load", "impact", "explain", "deps")
+OWN_COMMANDS = ("validate", "load", "impact", "explain", "deps", "diagram")
 
 
 def test_version(run: Run) -> None:

@@ -18,6 +18,7 @@ import click
 
 from impactgraph import __version__
 from impactgraph.cli.deps import deps
+from impactgraph.cli.diagram import diagram
 from impactgraph.cli.impact import explain, impact
 from impactgraph.cli.model_cmds import load, validate
 from impactgraph.errors import ImpactGraphError
@@ -27,7 +28,6 @@ OPTIONAL_COMMANDS = (
     ("impactgraph.cli.recover", "recover"),
     ("impactgraph.cli.check", "check"),
     ("impactgraph.cli.db", "db"),
-    ("impactgraph.cli.diagram", "diagram"),
 )
 
 
@@ -81,7 +81,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, load, impact, explain, deps):
+for _command in (validate, load, impact, explain, deps, diagram):
     cli.add_command(_command)
 
 
