@@ -42,10 +42,11 @@ Propagate = Callable[[Graph, Scenario], Any]
 
 
 def _engine() -> Propagate | None:
-    """The engine's ``propagate``, or None while it does not exist yet."""
+    """The engine's ``propagate``, or None (saying why) when it cannot be imported."""
     try:
         from impactgraph.engine.propagate import propagate
-    except ImportError:
+    except ImportError as e:
+        print(f"engine: cannot import impactgraph.engine.propagate ({e})")
         return None
     return propagate
 
@@ -105,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = Scenario(failures=(Failure(args.site),), name=f"{args.site} lost")
     propagate = _engine()
     engine_ms: float | None = None
-    if propagate is None:
-        print("engine: impactgraph.engine.propagate not available yet")
-    else:
+    if propagate is not None:
         engine_ms, cold_ms, impact = best_of(args.repeat, lambda: propagate(graph, scenario))
         s = impact.summary
         print(

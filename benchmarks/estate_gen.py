@@ -332,6 +332,7 @@ def _generate(n: int, seed: int) -> Estate:
             "power",
             team="facilities",
             recovery=rng.choice([4, 8, 12]) * HOUR,
+            restart=0,
         )
         for i in range(2)
     ]
@@ -342,6 +343,7 @@ def _generate(n: int, seed: int) -> Estate:
             "network",
             team="network",
             recovery=rng.choice([2, 4, 6]) * HOUR,
+            restart=0,
         )
         for i in range(3)
     ]
@@ -354,6 +356,7 @@ def _generate(n: int, seed: int) -> Estate:
             "saas",
             team="vendor-management",
             recovery=rng.choice([1, 2, 4, 8]) * HOUR,
+            restart=0,
             tags=(saas_types[i % len(saas_types)],),
         )
         for i in range(saas_count)
@@ -474,7 +477,6 @@ def _generate(n: int, seed: int) -> Estate:
                 restart=5 * MIN,
                 tier=tier,
                 rto=rto_app,
-                tags=("database",),
             )
             s1 = pick_site()
             s2 = (s1 + 1 + rng.randrange(SITES - 1)) % SITES
@@ -656,6 +658,7 @@ def _generate(n: int, seed: int) -> Estate:
             impact=float(rng.randrange(lo_imp, hi_imp, 500)),
             owner=f"owner-{i % 97}",
             restart=choice((5, 10, 15)) * MIN,
+            recovery=choice((30, 60, 120)) * MIN,
             tags=(f"tier-{tier}",),
         )
         picked = rng.sample(range(apps), min(apps, choice((1, 2, 3, 4))))
