@@ -541,3 +541,18 @@ def test_wipe_empties_the_store_and_grows_the_version(store: Store, spec_model: 
     assert (stats.components, stats.dependencies, stats.members, stats.by_kind) == (0, 0, 0, {})
     store.load(spec_model)  # still usable
     assert contents(store.read()) == contents(spec_model)
+
+
+def test_components_read_back_behave_like_validated_ones(store: Store, spec_model: Model) -> None:
+    store.load(spec_model)
+    back_by_id = store.read().by_id
+    for original in spec_model.components:
+        back = back_by_id[original.id]
+        assert back.model_dump() == original.model_dump()
+        assert hash(back) == hash(original)
+        assert back.model_copy(update={"tier": 3}).tier == 3
+        assert back.kind is original.kind and back.label == original.label
+    deps = store.read().dependencies
+    assert all(d.strength in (Strength.HARD, Strength.SOFT) for d in deps)
+    back_model = store.read()
+    Model.build(back_model.components, back_model.dependencies)  # passes the model's checks
