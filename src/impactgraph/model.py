@@ -22,7 +22,8 @@ import re
 from collections import Counter
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from itertools import pairwise
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -345,7 +346,7 @@ def check_references(
                         path=("components", i, "min_up")))
             seen_members: set[str] = set()
             for j, m in enumerate(c.members):
-                where = ("components", i, "members", j)
+                where: tuple[str | int, ...] = ("components", i, "members", j)
                 if m.id not in ids:
                     issues.append(Issue(f"member {m.id!r} is not a component in the model",
                                         component=c.id, field="members", path=where))
@@ -459,43 +460,67 @@ class ModelIn(BaseModel):
         deps: list[Dependency] = []
         paths: list[tuple[str | int, ...]] = []
         for i, c in enumerate(self.components):
-            data = {k: getattr(c, k) for k in Component.model_fields}
+            data = c.__dict__.copy()
+            del data["needs"]
             data["members"] = tuple(
-                Member.model_construct(id=m.id, mode=m.mode, activation=m.activation)
+                _construct(Member, {"id": m.id, "mode": m.mode, "activation": m.activation})
                 for m in c.members)
-            components.append(Component.model_construct(**data))
+            components.append(_construct(Component, data))
             for j, n in enumerate(c.needs):
-                deps.append(Dependency.model_construct(
-                    source=c.id, target=n.id, type=n.type, strength=n.strength,
-                    tolerance=n.tolerance))
+                deps.append(_construct(Dependency, {
+                    "source": c.id, "target": n.id, "type": n.type, "strength": n.strength,
+                    "tolerance": n.tolerance}))
                 paths.append(("components", i, "needs", j))
         for j, d in enumerate(self.dependencies):
-            deps.append(Dependency.model_construct(
-                source=d.source, target=d.target, type=d.type, strength=d.strength,
-                tolerance=d.tolerance))
+            deps.append(_construct(Dependency, {
+                "source": d.source, "target": d.target, "type": d.type, "strength": d.strength,
+                "tolerance": d.tolerance}))
             paths.append(("dependencies", j))
         return components, deps, paths
 
 
-def model_to_document(model: Model) -> dict[str, Any]:
-    """The model as a SPEC §5 document (``needs:`` under each component; short forms where possible).
+_M = TypeVar("_M", bound=BaseModel)
 
-    Loading the result with :meth:`ModelIn.model_validate` and :meth:`Model.from_input` gives an
-    equal model.
+
+def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+    """An instance from complete, already-validated field values: no validation, no defaults.
+
+    What ``model_construct`` does without its per-field alias and default look-ups, which are
+    most of the time of loading a 100k-component file. ``values`` must hold every field.
     """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def model_to_document(model: Model) -> dict[str, Any]:
+    """The model as a SPEC §5 document (short forms where possible).
+
+    Dependencies go under each component's ``needs:`` when their order allows it (grouped by
+    dependent, in component order, as :meth:`ModelIn.normalise` reads them back); otherwise all
+    of them go in the top-level ``dependencies:`` list, so that loading the result with
+    :meth:`ModelIn.model_validate` and :meth:`Model.from_input` gives an equal model.
+    """
+    position = {c.id: i for i, c in enumerate(model.components)}
+    order = [position.get(d.source, len(position)) for d in model.dependencies]
+    as_needs = all(a <= b for a, b in pairwise(order))
     needs: dict[str, list[Any]] = {}
+    top: list[dict[str, Any]] = []
     for d in model.dependencies:
-        if d.type == "depends_on" and d.strength is Strength.HARD and d.tolerance == 0:
-            entry: Any = d.target
+        entry: dict[str, Any] = {"id": d.target} if as_needs else {"from": d.source, "to": d.target}
+        if d.type != "depends_on":
+            entry["type"] = d.type
+        if d.strength is not Strength.HARD:
+            entry["strength"] = d.strength.value
+        if d.tolerance:
+            entry["tolerance"] = format_duration(d.tolerance)
+        if not as_needs:
+            top.append(entry)
         else:
-            entry = {"id": d.target}
-            if d.type != "depends_on":
-                entry["type"] = d.type
-            if d.strength is not Strength.HARD:
-                entry["strength"] = d.strength.value
-            if d.tolerance:
-                entry["tolerance"] = format_duration(d.tolerance)
-        needs.setdefault(d.source, []).append(entry)
+            needs.setdefault(d.source, []).append(d.target if len(entry) == 1 else entry)
     out = []
     for c in model.components:
         doc: dict[str, Any] = {"id": c.id, "kind": c.kind.value}
@@ -509,8 +534,9 @@ def model_to_document(model: Model) -> dict[str, Any]:
                 doc[f] = format_duration(v)
         if c.tags:
             doc["tags"] = list(c.tags)
-        if c.kind is Kind.GROUP:
-            doc["min_up"] = 1 if c.min_up is None else c.min_up
+        if c.min_up is not None:
+            doc["min_up"] = c.min_up
+        if c.members:
             doc["members"] = [
                 m.id if m.mode is MemberMode.ACTIVE and not m.activation else
                 {"id": m.id, "mode": m.mode.value, "activation": format_duration(m.activation)}
@@ -519,4 +545,7 @@ def model_to_document(model: Model) -> dict[str, Any]:
         if c.id in needs:
             doc["needs"] = needs[c.id]
         out.append(doc)
-    return {"version": 1, "components": out}
+    document: dict[str, Any] = {"version": 1, "components": out}
+    if top:
+        document["dependencies"] = top
+    return document
