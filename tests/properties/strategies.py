@@ -8,8 +8,6 @@ or for ever.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import yaml
 from hypothesis import strategies as st
 
@@ -32,12 +30,22 @@ SMALL = st.integers(0, 6)
 DELAY = st.one_of(st.just(0), st.just(0), SMALL)
 
 
-@dataclass(frozen=True)
 class Case:
-    """A model and a scenario on it, printable as the YAML a user would write."""
+    """A model and a scenario on it, printable as the YAML a user would write.
 
-    model: Model
-    scenario: Scenario
+    A plain class, not a dataclass: hypothesis would print a dataclass field by field, and a
+    model that way is unreadable; failing examples print :meth:`as_yaml` instead.
+    """
+
+    __slots__ = ("model", "scenario")
+
+    def __init__(self, model: Model, scenario: Scenario) -> None:
+        self.model = model
+        self.scenario = scenario
+
+    def __repr__(self) -> str:
+        n, f = len(self.model.components), len(self.scenario.failures)
+        return f"Case({n} components, {f} failures; YAML in the notes below)"
 
     def as_yaml(self) -> str:
         """The model and the scenario as SPEC §5 YAML (for failing examples)."""
