@@ -261,3 +261,15 @@ def test_unknown_store_url_exits_2(run: Run) -> None:
     result = run("impact", "--store", "mongodb://x", "--fail", "dc1")
     assert result.exit_code == 2
     assert "unknown store URL" in result.stderr
+
+
+def test_markdown_flags_a_down_stretch_longer_than_the_rto(
+    run: Run, spec_model: Path, tmp_path: Path
+) -> None:
+    tight = tmp_path / "tight.yaml"
+    tight.write_text(
+        spec_model.read_text(encoding="utf-8").replace("rto: 4h", "rto: 10m"), encoding="utf-8"
+    )
+    lines = run("impact", "--model", tight, "--fail", "dc1", "--format", "markdown").stdout
+    assert "| 1 | card-payments | DOWN | 0s | 30m | **30m** (over RTO) | 10m | 500.00 |" in lines
+    assert "| 2 | reporting | DOWN | 4h | 20h | ∞ |  | 0.00 |" in lines

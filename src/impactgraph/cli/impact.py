@@ -53,7 +53,7 @@ def impact(
     Example:
       impactgraph impact --model examples/spec-example.yaml --fail dc1
       impactgraph impact --fail dc1@1h+3h --fail kind:supplier --format json
-      impactgraph impact --scenario examples/scenarios/dc1-lost.yaml --at 2h
+      impactgraph impact --scenario examples/scenarios/primary-dc-lost.yaml --at 2h
     """
     graph, scenario = graph_and_scenario(model_path, store_url, failures, scenario_path, horizon)
     answer = propagate(graph, scenario)

@@ -18,7 +18,9 @@ from impactgraph.graph import Graph
 from impactgraph.model import format_duration
 from impactgraph.render.timeline import (
     causes_text,
+    exceeds,
     hop_reason,
+    longest_down,
     ordered,
     span_text,
     timeline_text,
@@ -94,6 +96,12 @@ def scenario_text(impact: Impact) -> str:
     return "; ".join(parts) if parts else "no failures"
 
 
+def _longest(impact: Impact, cid: str, rto: int | None) -> str:
+    longest = longest_down(impact.timelines.get(cid, []))
+    text = format_duration(longest)
+    return f"**{text}** (over RTO)" if exceeds(longest, rto) else text
+
+
 def impact_markdown(impact: Impact, graph: Graph) -> str:
     """A report section: the timelines, counts by kind and the business services hit."""
     s = impact.summary
@@ -122,7 +130,16 @@ def impact_markdown(impact: Impact, graph: Graph) -> str:
     if s.business_services:
         lines += ["", "Business services hit:", ""]
         lines += _md_table(
-            ("tier", "business service", "worst", "onset", "down in horizon", "RTO", "money lost"),
+            (
+                "tier",
+                "business service",
+                "worst",
+                "onset",
+                "down in horizon",
+                "longest DOWN",
+                "RTO",
+                "money lost",
+            ),
             [
                 (
                     b.tier if b.tier is not None else "",
@@ -130,6 +147,7 @@ def impact_markdown(impact: Impact, graph: Graph) -> str:
                     b.worst.value,
                     format_duration(b.onset),
                     format_duration(b.down_seconds or 0),
+                    _longest(impact, b.id, b.rto),
                     format_duration(b.rto) if b.rto is not None else "",
                     _money(b.money_lost),
                 )

@@ -14,7 +14,9 @@ from impactgraph.graph import Graph
 from impactgraph.model import format_duration
 from impactgraph.render.timeline import (
     causes_text,
+    exceeds,
     hop_reason,
+    longest_down,
     ordered,
     span_text,
 )
@@ -70,18 +72,22 @@ def print_impact(console: Console, impact: Impact, graph: Graph) -> None:
             ("worst", "left"),
             ("onset", "right"),
             (f"down within {horizon}", "right"),
+            ("longest DOWN", "right"),
             ("RTO", "right"),
             ("money lost", "right"),
         )
         for name, justify in columns:
             bs.add_column(name, justify=justify)
         for b in s.business_services:
+            longest = longest_down(impact.timelines.get(b.id, []))
+            over = "bold red" if exceeds(longest, b.rto) else ""
             bs.add_row(
                 "" if b.tier is None else str(b.tier),
                 b.id,
                 Text(b.worst.value, style=STATE_STYLE[b.worst]),
                 format_duration(b.onset),
                 format_duration(b.down_seconds or 0),
+                Text(format_duration(longest), style=over),
                 "" if b.rto is None else format_duration(b.rto),
                 f"{b.money_lost:,.2f}",
             )

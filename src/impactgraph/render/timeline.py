@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from impactgraph.engine.explain import Hop
-from impactgraph.engine.impact import Cause, Interval, Rule
+from impactgraph.engine.impact import Cause, Interval, Rule, State
 from impactgraph.graph import Graph
 from impactgraph.model import format_duration
 
@@ -130,3 +130,29 @@ def hop_reason(hop: Hop) -> str:
     if hop.tolerance:
         words.append(f"tolerance {format_duration(hop.tolerance)}")
     return f"← {hop.via} ({', '.join(words)})"
+
+
+def longest_down(intervals: Sequence[Interval]) -> int | None:
+    """The longest DOWN interval in seconds (``None`` for one that lasts until recovered, 0 for
+    none); compare it with an RTO.
+
+    >>> from impactgraph.engine.impact import Cause, Interval, Rule, State
+    >>> longest_down([Interval(State.DOWN, 0, 1800, Cause(Rule.FAILED))])
+    1800
+    """
+    longest = 0
+    for iv in intervals:
+        if iv.state is State.DOWN:
+            if iv.end is None:
+                return None
+            longest = max(longest, iv.end - iv.start)
+    return longest
+
+
+def exceeds(longest: int | None, rto: int | None) -> bool:
+    """Whether a DOWN stretch is longer than the RTO (∞ exceeds every RTO).
+
+    >>> exceeds(None, 3600), exceeds(1800, 3600), exceeds(1800, None)
+    (True, False, False)
+    """
+    return rto is not None and (longest is None or longest > rto)
