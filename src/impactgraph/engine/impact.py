@@ -200,13 +200,23 @@ def overlap(start: int, end: int | None, horizon: int) -> int:
     return max(0, hi - max(start, 0))
 
 
+def _distinct_sorted(a: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Distinct values of an already sorted array."""
+    if len(a) == 0:
+        return a
+    keep = np.empty(len(a), dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
     """Counts, business services hit and money lost (see :class:`Summary`), from columns."""
     horizon = scenario.horizon
     model = graph.model
     is_down = rec.state == 2
-    down_nodes = np.unique(rec.node[is_down])
-    deg_nodes = np.unique(rec.node[~is_down])
+    down_nodes = _distinct_sorted(rec.node[is_down])  # records are sorted by node
+    deg_nodes = _distinct_sorted(rec.node[~is_down])
     kinds = tuple(Kind)
     by_kind: dict[str, dict[str, int]] = {}
     for name, nodes in (("down", down_nodes), ("degraded", deg_nodes)):
@@ -217,26 +227,32 @@ def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
     # seconds DOWN inside [0, horizon) per record
     hi = np.where(rec.end < 0, horizon, np.minimum(rec.end, horizon))
     secs = np.where(is_down, np.maximum(0, hi - np.maximum(rec.start, 0)), 0)
-    rate = graph.rates()
-    money = secs * rate[rec.node] / 3600.0
-    total_money = float(money.sum())
+    money = secs * graph.rates()[rec.node] / 3600.0
+    # business services: aggregate their rows per node
+    rows = np.nonzero(graph.kind[rec.node] == kinds.index(Kind.BUSINESS_SERVICE))[0]
+    bnode = rec.node[rows]
     hits: list[BusinessServiceHit] = []
-    bs = np.nonzero(graph.kind[rec.node] == kinds.index(Kind.BUSINESS_SERVICE))[0]
-    per: dict[int, list[int]] = {}
-    for i in bs.tolist():
-        per.setdefault(int(rec.node[i]), []).append(i)
-    for v, rows in per.items():
-        cid = graph.ids[v]
-        comp = model.by_id.get(cid) if model is not None else None
-        down_secs = int(sum(int(secs[i]) for i in rows))
-        hits.append(BusinessServiceHit(
-            id=cid, tier=comp.tier if comp else None,
-            worst=State.DOWN if any(rec.state[i] == 2 for i in rows) else State.DEGRADED,
-            onset=int(min(int(rec.start[i]) for i in rows)), down_seconds=down_secs,
-            rto=comp.rto if comp else None,
-            impact_per_hour=comp.impact_per_hour if comp else None,
-            money_lost=round(float(sum(float(money[i]) for i in rows)), 2)))
-    hits.sort(key=lambda h: (h.tier if h.tier is not None else 99, h.onset, h.id))
+    if len(rows):
+        uniq, inv = np.unique(bnode, return_inverse=True)
+        m = len(uniq)
+        b_secs = np.bincount(inv, weights=secs[rows], minlength=m)
+        b_money = np.bincount(inv, weights=money[rows], minlength=m)
+        b_onset = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(b_onset, inv, rec.start[rows])
+        b_worst = np.zeros(m, dtype=np.int8)
+        np.maximum.at(b_worst, inv, rec.state[rows])
+        by_id = model.by_id if model is not None else {}
+        for i, v in enumerate(uniq.tolist()):
+            cid = graph.ids[v]
+            comp = by_id.get(cid)
+            hits.append(BusinessServiceHit(
+                id=cid, tier=comp.tier if comp else None,
+                worst=State.DOWN if b_worst[i] == 2 else State.DEGRADED,
+                onset=int(b_onset[i]), down_seconds=int(b_secs[i]),
+                rto=comp.rto if comp else None,
+                impact_per_hour=comp.impact_per_hour if comp else None,
+                money_lost=round(float(b_money[i]), 2)))
+        hits.sort(key=lambda h: (h.tier if h.tier is not None else 99, h.onset, h.id))
     return Summary(down=len(down_nodes), degraded=len(deg_nodes),
                    by_kind=dict(sorted(by_kind.items())), business_services=hits,
-                   money_lost=round(total_money, 2))
+                   money_lost=round(float(money.sum()), 2))
