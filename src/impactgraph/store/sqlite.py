@@ -31,6 +31,7 @@ each group's members in the order they were given.
 
 from __future__ import annotations
 
+import gc
 import json
 import operator
 import sqlite3
@@ -255,6 +256,10 @@ class SqliteStore:
         ``progress(done, total)`` is called after each batch of rows (components,
         dependencies and member entries all count).
         """
+        with _bulk():
+            return self._load(model, progress)
+
+    def _load(self, model: Model, progress: Progress | None) -> int:
         issues = check_references(model.components, model.dependencies)
         if issues:
             raise ModelError(issues)
@@ -291,7 +296,7 @@ class SqliteStore:
 
     def read(self) -> Model:
         """The whole model: components by id, dependencies by (source, target, type)."""
-        with self._snapshot() as db:
+        with _bulk(), self._snapshot() as db:
             members: dict[str, list[Member]] = {}
             for grp, member, mode, activation in db.execute(
                 "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
@@ -442,6 +447,22 @@ class SqliteStore:
         return f"SqliteStore({str(self.path)!r})"
 
 
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while hundreds of thousands of rows become objects.
+
+    The collector would otherwise walk the whole growing heap again and again (rows and
+    models hold no reference cycles), which costs more than building the objects.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # ---- rows ↔ model ---------------------------------------------------------------------------
 
 
@@ -493,11 +514,14 @@ def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     if cls.__pydantic_post_init__ is not None or cls.model_config.get("extra") == "allow":
         return cls.model_construct(**values)
     instance = cls.__new__(cls)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", set(values))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
     return instance
+
+
+_set = object.__setattr__
 
 
 def _decode(table: dict[str, _T], value: str, column: str) -> _T:
