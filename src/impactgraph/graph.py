@@ -84,9 +84,13 @@ class Graph:
             for d in model.dependencies
         )
         members = (
-            (c.id, 1 if c.min_up is None else c.min_up,
-             [(m.id, m.mode is MemberMode.STANDBY, m.activation) for m in c.members])
-            for c in comps if c.kind is Kind.GROUP
+            (
+                c.id,
+                1 if c.min_up is None else c.min_up,
+                [(m.id, m.mode is MemberMode.STANDBY, m.activation) for m in c.members],
+            )
+            for c in comps
+            if c.kind is Kind.GROUP
         )
         g = cls.from_rows([c.id for c in comps], [c.kind for c in comps], edges, members)
         g.model = model
@@ -141,17 +145,27 @@ class Graph:
         mem_ptr, morder = _csr(ga, n)
         grp_ptr, gorder = _csr(ma, n)
         return cls(
-            ids=list(ids), index=index, kind=kind,
-            dnt_ptr=dnt_ptr, dnt_idx=s[order], dnt_hard=h[order], dnt_tol=tl[order],
+            ids=list(ids),
+            index=index,
+            kind=kind,
+            dnt_ptr=dnt_ptr,
+            dnt_idx=s[order],
+            dnt_hard=h[order],
+            dnt_tol=tl[order],
             dnt_type=ty[order],
-            dep_ptr=dep_ptr, dep_idx=t[order2], dep_hard=h[order2], dep_tol=tl[order2],
+            dep_ptr=dep_ptr,
+            dep_idx=t[order2],
+            dep_hard=h[order2],
+            dep_tol=tl[order2],
             dep_type=ty[order2],
             edge_types=list(type_code),
             min_up=min_up,
-            mem_ptr=mem_ptr, mem_idx=ma[morder],
+            mem_ptr=mem_ptr,
+            mem_idx=ma[morder],
             mem_standby=np.asarray(m_sb, dtype=np.bool_)[morder],
             mem_activation=np.asarray(m_act, dtype=np.int64)[morder],
-            grp_ptr=grp_ptr, grp_idx=ga[gorder],
+            grp_ptr=grp_ptr,
+            grp_idx=ga[gorder],
         )
 
     # ---- reading -------------------------------------------------------------------------
@@ -189,19 +203,19 @@ class Graph:
 
     def dependents_of(self, v: int) -> list[int]:
         """Nodes that need ``v`` (one level)."""
-        return [int(x) for x in self.dnt_idx[self.dnt_ptr[v]:self.dnt_ptr[v + 1]]]
+        return [int(x) for x in self.dnt_idx[self.dnt_ptr[v] : self.dnt_ptr[v + 1]]]
 
     def dependencies_of(self, v: int) -> list[int]:
         """Nodes that ``v`` needs (one level)."""
-        return [int(x) for x in self.dep_idx[self.dep_ptr[v]:self.dep_ptr[v + 1]]]
+        return [int(x) for x in self.dep_idx[self.dep_ptr[v] : self.dep_ptr[v + 1]]]
 
     def members_of(self, v: int) -> list[int]:
         """Members of group ``v``."""
-        return [int(x) for x in self.mem_idx[self.mem_ptr[v]:self.mem_ptr[v + 1]]]
+        return [int(x) for x in self.mem_idx[self.mem_ptr[v] : self.mem_ptr[v + 1]]]
 
     def groups_of(self, v: int) -> list[int]:
         """Groups that ``v`` is a member of."""
-        return [int(x) for x in self.grp_idx[self.grp_ptr[v]:self.grp_ptr[v + 1]]]
+        return [int(x) for x in self.grp_idx[self.grp_ptr[v] : self.grp_ptr[v + 1]]]
 
     def kind_of(self, v: int) -> Kind:
         """The kind of node ``v``."""

@@ -7,6 +7,15 @@ from impactgraph.engine.impact import Cause, Impact, Interval, Rule, State, Summ
 from impactgraph.engine.scenario import Failure, RootFailure, Scenario, parse_failure, resolve
 
 __all__ = [
-    "Cause", "Failure", "Impact", "Interval", "RootFailure", "Rule", "Scenario", "State",
-    "Summary", "parse_failure", "resolve",
+    "Cause",
+    "Failure",
+    "Impact",
+    "Interval",
+    "RootFailure",
+    "Rule",
+    "Scenario",
+    "State",
+    "Summary",
+    "parse_failure",
+    "resolve",
 ]

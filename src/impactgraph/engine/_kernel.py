@@ -35,7 +35,7 @@ R_SOFT = 3
 R_GROUP = 4
 
 
-def strong_components(n, ptr, idx):  # type: ignore[no-untyped-def]
+def strong_components(n, ptr, idx):
     """Iterative Tarjan. Returns (scc id per node, number of SCCs); ids in reverse topological
     order (an SCC gets its id after every SCC it reaches)."""
     index = np.full(n, -1, dtype=np.int64)
@@ -96,14 +96,14 @@ def strong_components(n, ptr, idx):  # type: ignore[no-untyped-def]
     return comp, ncomp
 
 
-def _failed_at(v, t, fptr, fstart, fend):  # type: ignore[no-untyped-def]
-    for i in range(fptr[v], fptr[v + 1]):
+def _failed_at(v, t, fptr, fstart, fend):
+    for i in range(fptr[v], fptr[v + 1]):  # noqa: SIM110 - numba compiles loops, not any()
         if fstart[i] <= t < fend[i]:
             return True
     return False
 
 
-def _eval_group(g, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_act):  # type: ignore[no-untyped-def]
+def _eval_group(g, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_act):
     """Rule 4. Returns (state, via, t* candidate)."""
     k = min_up[g]
     active_up = 0
@@ -139,16 +139,34 @@ def _eval_group(g, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_a
     return UP, -1, ts
 
 
-def _evaluate(v, t, state, down_since, bad_since, tstar, fptr, fstart, fend,  # type: ignore[no-untyped-def]
-              dep_ptr, dep_idx, dep_hard, dep_tol,
-              min_up, mem_ptr, mem_idx, mem_standby, mem_act):
+def _evaluate(
+    v,
+    t,
+    state,
+    down_since,
+    bad_since,
+    tstar,
+    fptr,
+    fstart,
+    fend,
+    dep_ptr,
+    dep_idx,
+    dep_hard,
+    dep_tol,
+    min_up,
+    mem_ptr,
+    mem_idx,
+    mem_standby,
+    mem_act,
+):
     """Rules 1–5 for one component at ``t``. Returns (state, rule, via, t* candidate)."""
     ts = tstar[v]
     gs = UP
     gvia = -1
     if min_up[v] > 0:  # t* depends on the members only, whatever else holds the group down
-        gs, gvia, ts = _eval_group(v, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby,
-                                   mem_act)
+        gs, gvia, ts = _eval_group(
+            v, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_act
+        )
     if _failed_at(v, t, fptr, fstart, fend):
         return DOWN, R_FAILED, -1, ts
     best = UP
@@ -178,12 +196,32 @@ def _evaluate(v, t, state, down_since, bad_since, tstar, fptr, fstart, fend,  # 
     return best, rule, via, ts
 
 
-def propagate_kernel(n, rank, comp, scc_ptr, scc_nodes,  # type: ignore[no-untyped-def]
-                     fptr, fstart, fend,
-                     dep_ptr, dep_idx, dep_hard, dep_tol,
-                     dnt_ptr, dnt_idx, dnt_hard, dnt_tol,
-                     min_up, mem_ptr, mem_idx, mem_standby, mem_act,
-                     grp_ptr, grp_idx, fail_nodes):
+def propagate_kernel(
+    n,
+    rank,
+    comp,
+    scc_ptr,
+    scc_nodes,
+    fptr,
+    fstart,
+    fend,
+    dep_ptr,
+    dep_idx,
+    dep_hard,
+    dep_tol,
+    dnt_ptr,
+    dnt_idx,
+    dnt_hard,
+    dnt_tol,
+    min_up,
+    mem_ptr,
+    mem_idx,
+    mem_standby,
+    mem_act,
+    grp_ptr,
+    grp_idx,
+    fail_nodes,
+):
     """Run the event loop. Returns change records (node, time, state, rule, via), in time order
     per node, and ``t*`` per group (−1 where never reached).
 
@@ -232,10 +270,26 @@ def propagate_kernel(n, rank, comp, scc_ptr, scc_nodes,  # type: ignore[no-untyp
             hi = scc_ptr[c + 1]
             if hi - lo == 1:
                 v = scc_nodes[lo]
-                ns, rule, via, ts = _evaluate(v, t, state, down_since, bad_since, tstar,
-                                              fptr, fstart, fend, dep_ptr, dep_idx, dep_hard,
-                                              dep_tol, min_up, mem_ptr, mem_idx, mem_standby,
-                                              mem_act)
+                ns, rule, via, ts = _evaluate(
+                    v,
+                    t,
+                    state,
+                    down_since,
+                    bad_since,
+                    tstar,
+                    fptr,
+                    fstart,
+                    fend,
+                    dep_ptr,
+                    dep_idx,
+                    dep_hard,
+                    dep_tol,
+                    min_up,
+                    mem_ptr,
+                    mem_idx,
+                    mem_standby,
+                    mem_act,
+                )
                 if min_up[v] > 0 and tstar[v] < 0 <= ts:
                     tstar[v] = ts
                     for e in range(mem_ptr[v], mem_ptr[v + 1]):
@@ -278,31 +332,46 @@ def propagate_kernel(n, rank, comp, scc_ptr, scc_nodes,  # type: ignore[no-untyp
                     again = False
                     for i in range(lo, hi):
                         v = scc_nodes[i]
-                        ns, rule, via, ts = _evaluate(v, t, state, down_since, bad_since, tstar,
-                                                      fptr, fstart, fend, dep_ptr, dep_idx,
-                                                      dep_hard, dep_tol, min_up, mem_ptr,
-                                                      mem_idx, mem_standby, mem_act)
+                        ns, rule, via, ts = _evaluate(
+                            v,
+                            t,
+                            state,
+                            down_since,
+                            bad_since,
+                            tstar,
+                            fptr,
+                            fstart,
+                            fend,
+                            dep_ptr,
+                            dep_idx,
+                            dep_hard,
+                            dep_tol,
+                            min_up,
+                            mem_ptr,
+                            mem_idx,
+                            mem_standby,
+                            mem_act,
+                        )
                         if ns > state[v]:
                             state[v] = ns
                             rules[i - lo] = rule
                             vias[i - lo] = via
                             if ns == DOWN:
-                                down_since[v] = (saved_down[i - lo] if prev_state[v] == DOWN
-                                                 else t)
+                                down_since[v] = saved_down[i - lo] if prev_state[v] == DOWN else t
                             if bad_since[v] == INF:
                                 bad_since[v] = saved_bad[i - lo] if prev_state[v] != UP else t
                             again = True
                 for i in range(lo, hi):
                     v = scc_nodes[i]
                     if min_up[v] > 0 and tstar[v] < 0:
-                        _s, _v, ts = _eval_group(v, t, state, tstar, min_up, mem_ptr, mem_idx,
-                                                 mem_standby, mem_act)
+                        _s, _v, ts = _eval_group(
+                            v, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_act
+                        )
                         if ts >= 0:
                             tstar[v] = ts
                             for e in range(mem_ptr[v], mem_ptr[v + 1]):
                                 if mem_standby[e] and mem_act[e] > 0:
-                                    heapq.heappush(future, (np.int64(ts + mem_act[e]),
-                                                            np.int64(c)))
+                                    heapq.heappush(future, (np.int64(ts + mem_act[e]), np.int64(c)))
                     if state[v] != prev_state[v]:
                         out_node.append(np.int64(v))
                         out_t.append(np.int64(t))
@@ -321,16 +390,23 @@ def propagate_kernel(n, rank, comp, scc_ptr, scc_nodes,  # type: ignore[no-untyp
                     if (tau == 0 or ns < old) and queued[ra] != t:
                         queued[ra] = t
                         heapq.heappush(now, np.int64(ra))
-                    if tau > 0:
-                        if ns == DOWN and old != DOWN:
-                            heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
-                        elif dnt_hard[e] and ns == DEGRADED and old == UP:
-                            heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
+                    # the tolerance starts running when the dependency goes DOWN (any edge) or
+                    # starts to be DOWN-or-DEGRADED (hard edges)
+                    if tau > 0 and (
+                        (ns == DOWN and old != DOWN)
+                        or (dnt_hard[e] and ns == DEGRADED and old == UP)
+                    ):
+                        heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
                 for e in range(grp_ptr[v], grp_ptr[v + 1]):
                     rg = rank[grp_idx[e]]
                     if queued[rg] != t:
                         queued[rg] = t
                         heapq.heappush(now, np.int64(rg))
-    return (np.array(out_node, dtype=np.int64), np.array(out_t, dtype=np.int64),
-            np.array(out_state, dtype=np.int8), np.array(out_rule, dtype=np.int8),
-            np.array(out_via, dtype=np.int64), tstar)
+    return (
+        np.array(out_node, dtype=np.int64),
+        np.array(out_t, dtype=np.int64),
+        np.array(out_state, dtype=np.int8),
+        np.array(out_rule, dtype=np.int8),
+        np.array(out_via, dtype=np.int64),
+        tstar,
+    )

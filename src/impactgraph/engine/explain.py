@@ -40,9 +40,16 @@ class Hop:
     edge_type: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"component": self.component, "state": self.state.value, "from": self.start,
-                "to": self.end, "rule": self.rule.value, "via": self.via,
-                "tolerance": self.tolerance, "type": self.edge_type}
+        return {
+            "component": self.component,
+            "state": self.state.value,
+            "from": self.start,
+            "to": self.end,
+            "rule": self.rule.value,
+            "via": self.via,
+            "tolerance": self.tolerance,
+            "type": self.edge_type,
+        }
 
 
 def _interval_at(ivs: list[Interval], t: int) -> Interval | None:
@@ -104,8 +111,12 @@ def explain(impact: Impact, graph: Graph, component_id: str, at: int | None = No
 
 
 def _walk(
-    graph: Graph, component_id: str, upward: bool, depth: int | None,
-    types: Collection[str] | None, strength: str | None,
+    graph: Graph,
+    component_id: str,
+    upward: bool,
+    depth: int | None,
+    types: Collection[str] | None,
+    strength: str | None,
 ) -> list[tuple[str, int]]:
     if component_id not in graph.index:
         raise UnknownComponentError(component_id)
@@ -115,8 +126,10 @@ def _walk(
     if types:
         bad = sorted(set(types) - known)
         if bad:
-            raise InputError(f"unknown dependency type(s) {', '.join(bad)}; the model has "
-                             + ", ".join(sorted(known)))
+            raise InputError(
+                f"unknown dependency type(s) {', '.join(bad)}; the model has "
+                + ", ".join(sorted(known))
+            )
     codes = None if not types else {i for i, t in enumerate(graph.edge_types) if t in types}
     with_members = not types or MEMBER in types
     if upward:  # who needs me: dependents, and groups I am a member of
@@ -142,7 +155,7 @@ def _walk(
                 continue
             nbrs.append(int(idx[e]))
         if with_members and strength != "soft":
-            nbrs.extend(int(x) for x in midx[int(mptr[v]):int(mptr[v + 1])])
+            nbrs.extend(int(x) for x in midx[int(mptr[v]) : int(mptr[v + 1])])
         for w in nbrs:
             if w not in dist:
                 dist[w] = d + 1
@@ -152,8 +165,11 @@ def _walk(
 
 
 def dependents(
-    graph: Graph, component_id: str, depth: int | None = None,
-    types: Collection[str] | None = None, strength: str | None = None,
+    graph: Graph,
+    component_id: str,
+    depth: int | None = None,
+    types: Collection[str] | None = None,
+    strength: str | None = None,
 ) -> list[tuple[str, int]]:
     """Everything that needs ``component_id``, transitively: ``(id, depth)`` in BFS order.
 
@@ -164,8 +180,11 @@ def dependents(
 
 
 def dependencies(
-    graph: Graph, component_id: str, depth: int | None = None,
-    types: Collection[str] | None = None, strength: str | None = None,
+    graph: Graph,
+    component_id: str,
+    depth: int | None = None,
+    types: Collection[str] | None = None,
+    strength: str | None = None,
 ) -> list[tuple[str, int]]:
     """Everything ``component_id`` needs, transitively (a group needs its members)."""
     return _walk(graph, component_id, False, depth, types, strength)

@@ -55,8 +55,12 @@ class Interval:
         return self.start <= t and (self.end is None or t < self.end)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"state": self.state.value, "from": self.start, "to": self.end,
-                "cause": self.cause.as_dict()}
+        return {
+            "state": self.state.value,
+            "from": self.start,
+            "to": self.end,
+            "cause": self.cause.as_dict(),
+        }
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,16 @@ class BusinessServiceHit:
     money_lost: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "tier": self.tier, "worst": self.worst.value, "onset": self.onset,
-                "down_seconds": self.down_seconds, "rto": self.rto,
-                "impact_per_hour": self.impact_per_hour, "money_lost": self.money_lost}
+        return {
+            "id": self.id,
+            "tier": self.tier,
+            "worst": self.worst.value,
+            "onset": self.onset,
+            "down_seconds": self.down_seconds,
+            "rto": self.rto,
+            "impact_per_hour": self.impact_per_hour,
+            "money_lost": self.money_lost,
+        }
 
 
 @dataclass(frozen=True)
@@ -91,9 +102,13 @@ class Summary:
     money_lost: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"down": self.down, "degraded": self.degraded, "by_kind": self.by_kind,
-                "business_services": [b.as_dict() for b in self.business_services],
-                "money_lost": self.money_lost}
+        return {
+            "down": self.down,
+            "degraded": self.degraded,
+            "by_kind": self.by_kind,
+            "business_services": [b.as_dict() for b in self.business_services],
+            "money_lost": self.money_lost,
+        }
 
 
 @dataclass(frozen=True)
@@ -125,8 +140,12 @@ class Impact:
     """
 
     def __init__(
-        self, scenario: Scenario, failures: list[RootFailure], summary: Summary,
-        timelines: dict[str, list[Interval]] | None = None, records: Records | None = None,
+        self,
+        scenario: Scenario,
+        failures: list[RootFailure],
+        summary: Summary,
+        timelines: dict[str, list[Interval]] | None = None,
+        records: Records | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         if timelines is None and records is None:
@@ -160,12 +179,12 @@ class Impact:
         """The SPEC §5 impact answer."""
         out: dict[str, Any] = {
             "scenario": {
-                "failures": [{"id": f.id, "at": f.at, "duration": f.duration}
-                             for f in self.failures],
+                "failures": [
+                    {"id": f.id, "at": f.at, "duration": f.duration} for f in self.failures
+                ],
                 "horizon": self.scenario.horizon,
             },
-            "timelines": {cid: [iv.as_dict() for iv in ivs]
-                          for cid, ivs in self.timelines.items()},
+            "timelines": {cid: [iv.as_dict() for iv in ivs] for cid, ivs in self.timelines.items()},
             "summary": self.summary.as_dict(),
         }
         if self.scenario.name:
@@ -177,14 +196,21 @@ def _timelines_from(rec: Records) -> dict[str, list[Interval]]:
     ids = rec.ids
     out: dict[str, list[Interval]] = {}
     first: dict[str, int] = {}
-    for v, s, e, st, r, w in zip(rec.node.tolist(), rec.start.tolist(), rec.end.tolist(),
-                                 rec.state.tolist(), rec.rule.tolist(), rec.via.tolist(),
-                                 strict=True):
+    for v, s, e, st, r, w in zip(
+        rec.node.tolist(),
+        rec.start.tolist(),
+        rec.end.tolist(),
+        rec.state.tolist(),
+        rec.rule.tolist(),
+        rec.via.tolist(),
+        strict=True,
+    ):
         cid = ids[v]
         rule = RULE_CODES[r]
         assert rule is not None
-        iv = Interval(STATE_CODES[st], s, None if e < 0 else e,
-                      Cause(rule, ids[w] if w >= 0 else None))
+        iv = Interval(
+            STATE_CODES[st], s, None if e < 0 else e, Cause(rule, ids[w] if w >= 0 else None)
+        )
         lst = out.get(cid)
         if lst is None:
             out[cid] = [iv]
@@ -245,14 +271,23 @@ def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
         for i, v in enumerate(uniq.tolist()):
             cid = graph.ids[v]
             comp = by_id.get(cid)
-            hits.append(BusinessServiceHit(
-                id=cid, tier=comp.tier if comp else None,
-                worst=State.DOWN if b_worst[i] == 2 else State.DEGRADED,
-                onset=int(b_onset[i]), down_seconds=int(b_secs[i]),
-                rto=comp.rto if comp else None,
-                impact_per_hour=comp.impact_per_hour if comp else None,
-                money_lost=round(float(b_money[i]), 2)))
+            hits.append(
+                BusinessServiceHit(
+                    id=cid,
+                    tier=comp.tier if comp else None,
+                    worst=State.DOWN if b_worst[i] == 2 else State.DEGRADED,
+                    onset=int(b_onset[i]),
+                    down_seconds=int(b_secs[i]),
+                    rto=comp.rto if comp else None,
+                    impact_per_hour=comp.impact_per_hour if comp else None,
+                    money_lost=round(float(b_money[i]), 2),
+                )
+            )
         hits.sort(key=lambda h: (h.tier if h.tier is not None else 99, h.onset, h.id))
-    return Summary(down=len(down_nodes), degraded=len(deg_nodes),
-                   by_kind=dict(sorted(by_kind.items())), business_services=hits,
-                   money_lost=round(float(money.sum()), 2))
+    return Summary(
+        down=len(down_nodes),
+        degraded=len(deg_nodes),
+        by_kind=dict(sorted(by_kind.items())),
+        business_services=hits,
+        money_lost=round(float(money.sum()), 2),
+    )

@@ -36,7 +36,6 @@ I64 = npt.NDArray[np.int64]
 JIT_THRESHOLD = 20_000
 
 
-
 @dataclass(frozen=True)
 class Topology:
     """Strongly connected components of the influence graph and a topological rank of each."""
@@ -53,14 +52,16 @@ def topology(graph: Graph) -> Topology:
 
     Influence runs from a dependency to its dependents and from a member to its groups.
     """
-    cached = graph._lists.get("__topology__")  # type: ignore[comparison-overlap]
+    cached = graph._lists.get("__topology__")
     if isinstance(cached, Topology):
         return cached
     n = graph.n
-    src = np.concatenate([
-        np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.dnt_ptr)),
-        np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.grp_ptr)),
-    ])
+    src = np.concatenate(
+        [
+            np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.dnt_ptr)),
+            np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.grp_ptr)),
+        ]
+    )
     dst = np.concatenate([graph.dnt_idx, graph.grp_idx]).astype(np.int64)
     order = np.argsort(src, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
@@ -74,11 +75,15 @@ def topology(graph: Graph) -> Topology:
     scc_ptr = np.zeros(ncomp + 1, dtype=np.int64)
     np.cumsum(sizes, out=scc_ptr[1:])
     cyclic = [
-        [int(x) for x in scc_order[scc_ptr[c]:scc_ptr[c + 1]]]
-        for c in np.nonzero(sizes > 1)[0]
+        [int(x) for x in scc_order[scc_ptr[c] : scc_ptr[c + 1]]] for c in np.nonzero(sizes > 1)[0]
     ]
-    topo = Topology(rank=rank_of_comp.astype(np.int64), comp=rank_of_comp.astype(np.int64),
-                    scc_ptr=scc_ptr, scc_nodes=scc_order.astype(np.int64), cyclic=cyclic)
+    topo = Topology(
+        rank=rank_of_comp.astype(np.int64),
+        comp=rank_of_comp.astype(np.int64),
+        scc_ptr=scc_ptr,
+        scc_nodes=scc_order.astype(np.int64),
+        cyclic=cyclic,
+    )
     graph._lists["__topology__"] = topo  # type: ignore[assignment]
     return topo
 
@@ -148,8 +153,9 @@ def propagate(graph: Graph, scenario: Scenario) -> Impact:
     """
     roots = resolve(graph, scenario)
     rec = records_from_changes(graph, *run_kernel(graph, roots))
-    return Impact(scenario=scenario, failures=roots, records=rec,
-                  summary=summarise(graph, scenario, rec))
+    return Impact(
+        scenario=scenario, failures=roots, records=rec, summary=summarise(graph, scenario, rec)
+    )
 
 
 def run_kernel(
@@ -160,18 +166,40 @@ def run_kernel(
     fptr, fstart, fend, fail_nodes = _failure_arrays(graph.n, roots)
     kernels = _pick(graph.n)
     node, t, st, rule, via, _tstar = kernels["kernel"](
-        graph.n, topo.rank, topo.comp, topo.scc_ptr, topo.scc_nodes,
-        fptr, fstart, fend,
-        graph.dep_ptr, graph.dep_idx, graph.dep_hard, graph.dep_tol,
-        graph.dnt_ptr, graph.dnt_idx, graph.dnt_hard, graph.dnt_tol,
-        graph.min_up, graph.mem_ptr, graph.mem_idx, graph.mem_standby, graph.mem_activation,
-        graph.grp_ptr, graph.grp_idx, fail_nodes,
+        graph.n,
+        topo.rank,
+        topo.comp,
+        topo.scc_ptr,
+        topo.scc_nodes,
+        fptr,
+        fstart,
+        fend,
+        graph.dep_ptr,
+        graph.dep_idx,
+        graph.dep_hard,
+        graph.dep_tol,
+        graph.dnt_ptr,
+        graph.dnt_idx,
+        graph.dnt_hard,
+        graph.dnt_tol,
+        graph.min_up,
+        graph.mem_ptr,
+        graph.mem_idx,
+        graph.mem_standby,
+        graph.mem_activation,
+        graph.grp_ptr,
+        graph.grp_idx,
+        fail_nodes,
     )
     return node, t, st, rule, via
 
 
 def records_from_changes(
-    graph: Graph, node: I64, t: I64, st: npt.NDArray[np.int8], rule: npt.NDArray[np.int8],
+    graph: Graph,
+    node: I64,
+    t: I64,
+    st: npt.NDArray[np.int8],
+    rule: npt.NDArray[np.int8],
     via: I64,
 ) -> Records:
     """Change records → intervals in columns: each change lasts until the node's next change;
@@ -183,5 +211,12 @@ def records_from_changes(
         same = node[1:] == node[:-1]
         end[:-1] = np.where(same, t[1:], -1)
     keep = st != 0
-    return Records(node=node[keep], start=t[keep], end=end[keep], state=st[keep],
-                   rule=rule[keep], via=via[keep], ids=graph.ids)
+    return Records(
+        node=node[keep],
+        start=t[keep],
+        end=end[keep],
+        state=st[keep],
+        rule=rule[keep],
+        via=via[keep],
+        ids=graph.ids,
+    )

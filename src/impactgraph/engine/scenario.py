@@ -53,7 +53,8 @@ class RootFailure:
         return None if self.end is None else self.end - self.at
 
 
-_FAIL = re.compile(r"^(?P<target>.+?)(?:@(?P<at>[^+@]+))?(?:\+(?P<dur>[^+@]+))?$")
+# an id holding '@' or '+' cannot be written this way; a scenario file takes targets literally
+_FAIL = re.compile(r"^(?P<target>[^@+][^@]*?)(?:@(?P<at>[^+@]+))?(?:\+(?P<dur>[^+@]+))?$")
 
 
 def parse_failure(spec: str) -> Failure:
@@ -134,13 +135,16 @@ class _Selector:
             if target in g.index:
                 return [g.index[target]]
             raise UnknownComponentError(
-                target, "not an id in the model, nor a selector kind:, type:, tag:, site:, "
-                "supplier:")
+                target,
+                "not an id in the model, nor a selector kind:, type:, tag:, site:, supplier:",
+            )
         if prefix == "kind":
             k = KIND_ALIASES.get(value, None) or (value if value in set(Kind) else None)
             if k is None:
-                raise ScenarioError(f"selector {target!r}: no kind {value!r}; kinds are "
-                                    + ", ".join(k.value for k in Kind))
+                raise ScenarioError(
+                    f"selector {target!r}: no kind {value!r}; kinds are "
+                    + ", ".join(k.value for k in Kind)
+                )
             code = KIND_CODE[Kind(k)]
             return [int(v) for v in (g.kind == code).nonzero()[0]]
         if prefix in ("type", "tag"):
