@@ -148,3 +148,27 @@ def test_another_applications_database_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreIntegrityError, match="not an impactgraph store"):
         open_store(str(path))
+
+
+def test_a_closed_store_says_so(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "estate.db")
+    store.close()
+    with pytest.raises(StoreUnavailableError, match=r"estate\.db"):
+        store.read()
+
+
+def test_a_writer_that_waits_too_long_gets_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "estate.db"
+    store = SqliteStore(path)
+    store._db.execute("PRAGMA busy_timeout = 50")  # keep the test fast
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+    try:
+        with pytest.raises(StoreUnavailableError, match="locked"):
+            store.wipe()
+        assert store.version() == 0  # readers are not blocked in WAL mode
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.wipe() == 1
+    store.close()

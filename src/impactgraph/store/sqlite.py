@@ -211,9 +211,22 @@ class SqliteStore:
     # ---- transactions ---------------------------------------------------------------------
 
     @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's own errors as store errors that name the file."""
+        try:
+            yield
+        except sqlite3.ProgrammingError as e:
+            raise StoreUnavailableError(f"store {self.path}: {e}") from e
+        except sqlite3.OperationalError as e:
+            # locked past the busy timeout, disk full, read-only file, I/O error
+            raise StoreUnavailableError(f"store {self.path}: {e}") from e
+        except sqlite3.DatabaseError as e:
+            raise StoreIntegrityError(f"store {self.path} is damaged: {e}") from e
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: committed whole, or rolled back on any error."""
-        with self._lock:
+        with self._lock, self._errors():
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -227,7 +240,7 @@ class SqliteStore:
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees the same committed state."""
-        with self._lock:
+        with self._lock, self._errors():
             db = self._db
             db.execute("BEGIN")
             try:
@@ -246,8 +259,8 @@ class SqliteStore:
 
     def version(self) -> int:
         """The model version: 0 for a new store, one more after every successful write."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        with self._snapshot() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         return int(row[0])
 
     def load(self, model: Model, *, progress: Progress | None = None) -> int:
