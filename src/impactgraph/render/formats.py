@@ -33,8 +33,41 @@ CHAIN_CSV_HEADER = ("component", "state", "from", "to", "rule", "via", "type", "
 
 
 def to_json(document: Any) -> str:
-    """Pretty JSON with a trailing newline (non-ASCII ids kept as they are)."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """JSON laid out for reading: mappings open two levels deep, then each list element
+    (an interval, a failure, a component) on its own line. Readable, diff-able, and fast:
+    the C encoder writes each line (``indent=`` would fall back to the pure-Python encoder,
+    10× slower on large answers).
+
+    >>> print(to_json({"a": {"x": [1, {"k": 2}], "y": None}, "b": 3}), end="")
+    {
+      "a": {
+        "x": [
+          1,
+          {"k": 2}
+        ],
+        "y": null
+      },
+      "b": 3
+    }
+    """
+    return _layout(document, "") + "\n"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _layout(value: Any, indent: str, depth: int = 0) -> str:
+    inner = indent + "  "
+    if isinstance(value, dict) and value and depth < 2:
+        items = [
+            f"{inner}{_dumps(str(k))}: {_layout(v, inner, depth + 1)}" for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and value and depth < 3:
+        items = [f"{inner}{_dumps(v)}" for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{indent}]"
+    return _dumps(value)
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
