@@ -209,6 +209,13 @@ def _standby_model(*, actives: int, min_up: int) -> Model:
     return Model.build(comps, deps)
 
 
+def _instant_model() -> Model:
+    """Like :func:`_standby_model`, but ``y`` (which ``s`` needs) needs ``z`` and comes later."""
+    base = _standby_model(actives=1, min_up=1)
+    comps = [*base.components, Component(id="z", kind=Kind.INFRASTRUCTURE)]
+    return Model.build(comps, [*base.dependencies, Dependency(source="y", target="z")])
+
+
 READINGS = [
     pytest.param(
         _standby_model(actives=1, min_up=1),
@@ -235,6 +242,21 @@ READINGS = [
             "s": [("DEGRADED", 4, 5), ("DOWN", 5, None)],
         },
         id="counting-standby-degraded-then-down",
+    ),
+    pytest.param(
+        # the same within one instant: s is DEGRADED (via x) by the time g is first looked at,
+        # and DOWN (via y via z) by the end; the answer must not keep g's transient DEGRADED
+        _instant_model(),
+        [Failure("a0", 0, 1), Failure("x", 4, None), Failure("z", 4, None)],
+        {
+            "a0": [("DOWN", 0, 1)],
+            "g": [("DOWN", 0, 1)],
+            "s": [("DOWN", 4, None)],
+            "y": [("DOWN", 4, None)],
+            "x": [("DOWN", 4, None)],
+            "z": [("DOWN", 4, None)],
+        },
+        id="standby-degraded-then-down-in-one-instant",
     ),
 ]
 
