@@ -8,7 +8,8 @@ Accepted forms (:data:`ACCEPTED_FORMS`):
 * ``neo4j://user:password@host:port`` (also ``neo4j+s``, ``neo4j+ssc``, ``bolt``, ``bolt+s``,
   ``bolt+ssc``).
 
-Without a URL, ``$IMPACTGRAPH_STORE`` is used, else :data:`DEFAULT_URL`.
+Without a URL, ``$IMPACTGRAPH_STORE`` is used, else ``$NEO4J_URI`` (credentials from
+``$NEO4J_USER`` / ``$NEO4J_PASSWORD`` when the URI has none), else :data:`DEFAULT_URL`.
 
 >>> store_location("sqlite:////var/lib/estate.db"), store_location("estate.db")
 (('sqlite', '/var/lib/estate.db'), ('sqlite', 'estate.db'))
@@ -40,6 +41,8 @@ __all__ = [
 
 #: the environment variable that names the store when no URL is given
 ENV_VAR = "IMPACTGRAPH_STORE"
+#: the server used when neither a URL nor $IMPACTGRAPH_STORE names a store (docker compose)
+NEO4J_ENV_VAR = "NEO4J_URI"
 #: the store used when neither a URL nor the environment variable names one
 DEFAULT_URL = "sqlite:///impactgraph.db"
 ACCEPTED_FORMS = (
@@ -64,7 +67,7 @@ def store_location(url: str | None = None) -> tuple[Backend, str]:
     ('sqlite', 'data/estate.db')
     """
     if url is None:
-        url = os.environ.get(ENV_VAR) or DEFAULT_URL
+        url = os.environ.get(ENV_VAR) or os.environ.get(NEO4J_ENV_VAR) or DEFAULT_URL
     text = url.strip()
     if not text:
         raise InputError(f"empty store URL; use {ACCEPTED_FORMS}")
