@@ -18,6 +18,7 @@ records into timelines with causes.
 from __future__ import annotations
 
 import os
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -130,14 +131,28 @@ def _pick(n: int) -> dict[str, Callable[..., Any]]:
             except ImportError:  # pragma: no cover - numba is a declared dependency
                 use_jit = False
             else:
-                # the helpers first, so the kernels resolve the compiled versions
-                for name in ("_failed_at", "_eval_group", "_evaluate"):
-                    setattr(_kernel, name, numba.njit(cache=True)(getattr(_kernel, name)))
-                _COMPILED["kernel"] = numba.njit(cache=True)(_kernel.propagate_kernel)
-                _COMPILED["scc"] = numba.njit(cache=True)(_kernel.strong_components)
+                _COMPILED.update(_compile(numba))
         if use_jit:
             return _COMPILED
     return {"kernel": _PLAIN_KERNEL, "scc": _PLAIN_SCC}
+
+
+def _compile(numba: Any) -> dict[str, Callable[..., Any]]:
+    """Compile the kernel without touching the interpreted one: copies of the functions get
+    their own globals, in which the helpers they call are compiled too."""
+    scope: dict[str, Any] = dict(vars(_kernel))
+
+    def jit(name: str) -> Any:
+        f = getattr(_kernel, name)
+        copy = types.FunctionType(f.__code__, scope, f.__name__, f.__defaults__, f.__closure__)
+        copy.__module__ = f.__module__
+        copy.__qualname__ = f.__qualname__
+        scope[name] = numba.njit(cache=True)(copy)
+        return scope[name]
+
+    for name in ("_failed_at", "_eval_group", "_evaluate"):
+        jit(name)
+    return {"kernel": jit("propagate_kernel"), "scc": jit("strong_components")}
 
 
 _PLAIN_KERNEL = _kernel.propagate_kernel
