@@ -25,7 +25,9 @@ the version (writers queue there, so none is lost), then checks and writes.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -82,6 +84,9 @@ REL_TYPES: dict[str, str] = {
 #: the relationship type of every custom dependency type (kept in its ``type`` property)
 CUSTOM_REL = "DEPENDS"
 MEMBER_REL = "MEMBER_OF"
+
+# the driver logs connection failures that we raise as errors; keep them off stderr
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 _COMPONENT_FIELDS = tuple(f for f in Component.model_fields if f != "members")
 _KINDS = {k.value: k for k in Kind}
@@ -197,7 +202,8 @@ class Neo4jStore:
             ) from None
         except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as e:
             raise StoreUnavailableError(
-                f"cannot reach Neo4j at {self.url} ({e}); is the server running? {HOW_TO_START}"
+                f"cannot reach Neo4j at {self.url} ({_reason(e)}); is the server running? "
+                f"{HOW_TO_START}"
             ) from None
         except neo4j_errors.DriverError as e:
             raise StoreUnavailableError(f"Neo4j at {self.url}: {e}") from None
@@ -601,6 +607,13 @@ def _decode(table: dict[str, _T], value: Any, what: str) -> _T:
         raise StoreIntegrityError(
             f"the Neo4j store holds {what} {value!r}, which impactgraph does not know"
         ) from None
+
+
+def _reason(error: Exception) -> str:
+    """The useful part of a driver's connection error, on one line."""
+    text = str(error)
+    found = re.search(r"\(reason ([^)]*)\)", text)
+    return found.group(1) if found else " ".join(text.split())
 
 
 def _stand_in(component_id: str) -> Component:
