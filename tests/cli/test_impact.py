@@ -273,3 +273,11 @@ def test_markdown_flags_a_down_stretch_longer_than_the_rto(
     lines = run("impact", "--model", tight, "--fail", "dc1", "--format", "markdown").stdout
     assert "| 1 | card-payments | DOWN | 0s | 30m | **30m** (over RTO) | 10m | 500.00 |" in lines
     assert "| 2 | reporting | DOWN | 4h | 20h | ∞ |  | 0.00 |" in lines
+
+
+def test_table_limit_shows_the_first_rows_and_counts_the_rest(run: Run, spec_model: Path) -> None:
+    out = run("impact", "--model", spec_model, "--fail", "dc1", "--limit", "3").stdout
+    assert "… and 7 more; --limit 0 shows all" in out
+    timelines = out.split("10 down")[0]
+    assert "│ dc1 " in timelines and "│ reporting " not in timelines
+    assert "10 down, 3 degraded." in out  # the summary counts everything

@@ -33,6 +33,14 @@ from impactgraph.render.timeline import snapshot_at
     metavar="T",
     help="Show the state of every component at one moment (e.g. 2h) instead of timelines.",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    metavar="N",
+    help="Table format: show the first N components (0 = all); the summary counts them all.",
+)
 def impact(
     model_path: Path | None,
     store_url: str | None,
@@ -41,6 +49,7 @@ def impact(
     horizon: int | None,
     fmt: str,
     at: int | None,
+    limit: int,
 ) -> None:
     """What goes down, when, why and what it costs if the given components fail.
 
@@ -75,7 +84,7 @@ def impact(
     elif fmt == "markdown":
         click.echo(formats.impact_markdown(answer, graph), nl=False)
     else:
-        table.print_impact(stdout_console(), answer, graph)
+        table.print_impact(stdout_console(), answer, graph, limit or None)
 
 
 @click.command()

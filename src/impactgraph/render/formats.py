@@ -19,6 +19,7 @@ from impactgraph.model import format_duration
 from impactgraph.render.timeline import (
     causes_text,
     exceeds,
+    failures_text,
     hop_reason,
     longest_down,
     ordered,
@@ -125,8 +126,7 @@ def impact_csv(impact: Impact, graph: Graph) -> str:
 
 def scenario_text(impact: Impact) -> str:
     """The failures in words: ``dc1 DOWN 0s–∞; host2 DOWN 1h–3h``."""
-    parts = [f"{f.id} DOWN {span_text(f.at, f.end)}" for f in impact.failures]
-    return "; ".join(parts) if parts else "no failures"
+    return failures_text(impact.failures, limit=20)
 
 
 def _longest(impact: Impact, cid: str, rto: int | None) -> str:

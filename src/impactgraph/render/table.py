@@ -15,6 +15,7 @@ from impactgraph.model import format_duration
 from impactgraph.render.timeline import (
     causes_text,
     exceeds,
+    failures_text,
     hop_reason,
     longest_down,
     ordered,
@@ -38,19 +39,25 @@ def _timeline(intervals: Sequence[Interval]) -> Text:
     return out
 
 
-def print_impact(console: Console, impact: Impact, graph: Graph) -> None:
-    """The timeline table, then the summary: counts by kind, business services, money lost."""
+def print_impact(console: Console, impact: Impact, graph: Graph, limit: int | None = None) -> None:
+    """The timeline table (the first ``limit`` rows), then the summary: counts by kind,
+    business services hit, money lost."""
     s = impact.summary
     title = impact.scenario.name or "Impact"
-    failures = "; ".join(f"{f.id} DOWN {span_text(f.at, f.end)}" for f in impact.failures)
-    table = Table(title=f"{title}: {failures}", title_justify="left")
+    table = Table(title=f"{title}: {failures_text(impact.failures)}", title_justify="left")
     table.add_column("component", no_wrap=True)
     table.add_column("kind")
     table.add_column("timeline")
     table.add_column("cause")
-    for cid in ordered(impact.timelines):
+    rows = ordered(impact.timelines)
+    for cid in rows[:limit]:
         ivs = impact.timelines[cid]
         table.add_row(cid, _kind(graph, cid), _timeline(ivs), causes_text(ivs, cid, graph))
+    if limit is not None and len(rows) > limit:
+        table.caption = (
+            f"… and {len(rows) - limit} more; --limit 0 shows all, --format csv suits large answers"
+        )
+        table.caption_justify = "left"
     console.print(table)
     if not impact.timelines:
         console.print("Nothing goes down.")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from impactgraph.engine.explain import Hop
 from impactgraph.engine.impact import Cause, Interval, Rule, State
+from impactgraph.engine.scenario import RootFailure
 from impactgraph.graph import Graph
 from impactgraph.model import format_duration
 
@@ -156,3 +157,15 @@ def exceeds(longest: int | None, rto: int | None) -> bool:
     (True, False, False)
     """
     return rto is not None and (longest is None or longest > rto)
+
+
+def failures_text(failures: Sequence[RootFailure], limit: int = 5) -> str:
+    """The root failures in words, the first ``limit`` of them: ``dc1 DOWN 0s–∞; …``.
+
+    >>> failures_text([RootFailure(0, "dc1", 0, None), RootFailure(1, "dc2", 0, 3600)], limit=1)
+    'dc1 DOWN 0s–∞ and 1 more'
+    """
+    text = "; ".join(f"{f.id} DOWN {span_text(f.at, f.end)}" for f in failures[:limit])
+    if len(failures) > limit:
+        text += f" and {len(failures) - limit} more"
+    return text or "no failures"
