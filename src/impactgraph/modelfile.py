@@ -23,6 +23,7 @@ m.json:1: component 'a', field 'rto': unit-less duration 30 is ambiguous; write 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import difflib
@@ -31,18 +32,17 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic_core import ErrorDetails
 
 from impactgraph.engine.scenario import Scenario, scenario_from_document
 from impactgraph.errors import Issue, ModelError, ScenarioError
 from impactgraph.model import (
-    Component,
     ComponentIn,
     Dependency,
     DependencyIn,
@@ -135,11 +135,9 @@ def load_scenario_file(path: str | os.PathLike[str]) -> Scenario:
     fmt = _EXTENSIONS.get(Path(path).suffix.lower()) or _sniff(text)
     parsed = _parse(text, str(path), fmt, ScenarioError)
     if parsed.duplicates:
-        lines = parsed.lines()
         raise ScenarioError(
             "\n".join(
-                f"{path}:{_line_for(p, lines)}: key {k!r} is given twice"
-                for p, k in parsed.duplicates
+                f"{path}:{parsed.line(p)}: key {k!r} is given twice" for p, k in parsed.duplicates
             )
         )
     return scenario_from_document(parsed.document, source=str(path))
@@ -185,11 +183,11 @@ def _sniff(text: str) -> Format:
 
 @dataclasses.dataclass
 class _Parsed:
-    """A parsed document, its duplicate keys, and a way to find lines (computed on demand)."""
+    """A parsed document, its duplicate keys, and the line of a path (looked up on demand)."""
 
     document: Any
     duplicates: list[tuple[DocPath, str]]
-    lines: Callable[[], Mapping[DocPath, int]]
+    line: Callable[[DocPath], int | None]
 
 
 def _parse(
@@ -272,28 +270,46 @@ def _parse_yaml(text: str, filename: str, error: type[ModelError] | type[Scenari
     finally:
         loader.dispose()
     if root is None:
-        return _Parsed(document, [], dict)
-    paths: dict[int, DocPath] = {}
-    cache: dict[DocPath, int] = {}
-
-    def lines() -> Mapping[DocPath, int]:
-        if not cache:
-            cache.update(_yaml_lines(root, paths))
-        return cache
-
+        return _Parsed(document, [], lambda path: None)
     duplicates: list[tuple[DocPath, str]] = []
-    if loader.duplicates:
-        lines()
+    exact: dict[DocPath, int] = {}
+    if loader.duplicates:  # rare: only then walk the whole tree to learn the mappings' paths
+        paths: dict[int, DocPath] = {}
+        _yaml_paths(root, paths)
         for mapping, key_node in loader.duplicates:
             path = (*paths.get(id(mapping), ()), str(key_node.value))
             duplicates.append((path, str(key_node.value)))
-            cache[path] = key_node.start_mark.line + 1  # the second key, not the first
-    return _Parsed(document, duplicates, lines)
+            exact[path] = key_node.start_mark.line + 1  # the second key, not the first
+    return _Parsed(document, duplicates, lambda path: exact.get(path) or _yaml_line(root, path))
 
 
-def _yaml_lines(root: yaml.Node, paths: dict[int, DocPath]) -> dict[DocPath, int]:
-    """Line of every key and list item under ``root``; fills ``paths`` (node id → path)."""
-    lines: dict[DocPath, int] = {(): root.start_mark.line + 1}
+def _yaml_line(root: yaml.Node, path: DocPath) -> int:
+    """The line of ``path`` (its key, or its list item), else of the nearest enclosing place.
+
+    >>> root = yaml.compose("a:\\n  - x\\n  - {b: 1}\\n")
+    >>> _yaml_line(root, ("a", 1, "b")), _yaml_line(root, ("a", 1, "nope")), _yaml_line(root, ())
+    (3, 3, 1)
+    """
+    node, line = root, root.start_mark.line + 1
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            found = [(k, v) for k, v in node.value if getattr(k, "value", None) == str(step)]
+            if not found:
+                break
+            key_node, node = found[-1]  # the one the constructor kept
+            line = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            if not 0 <= step < len(node.value):
+                break
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _yaml_paths(root: yaml.Node, paths: dict[int, DocPath]) -> None:
+    """Fill ``paths`` with the document path of every node under ``root`` (by node id)."""
     todo: list[tuple[yaml.Node, DocPath]] = [(root, ())]
     while todo:
         node, path = todo.pop()
@@ -303,15 +319,9 @@ def _yaml_lines(root: yaml.Node, paths: dict[int, DocPath]) -> dict[DocPath, int
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-                child = (*path, key)
-                lines.setdefault(child, key_node.start_mark.line + 1)
-                todo.append((value_node, child))
+                todo.append((value_node, (*path, key)))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                child = (*path, i)
-                lines.setdefault(child, item.start_mark.line + 1)
-                todo.append((item, child))
-    return lines
+            todo.extend((item, (*path, i)) for i, item in enumerate(node.value))
 
 
 def _parse_json(text: str, filename: str, error: type[ModelError] | type[ScenarioError]) -> _Parsed:
@@ -330,17 +340,75 @@ def _parse_json(text: str, filename: str, error: type[ModelError] | type[Scenari
         _raise(error, filename, e.lineno, f"JSON syntax error: {e.msg} (column {e.colno})")
     except RecursionError:
         _raise(error, filename, None, "the document is nested too deeply")
-    cache: dict[DocPath, int] = {}
     duplicates: list[tuple[DocPath, str]] = []
+    exact: dict[DocPath, int] = {}
+    if found_duplicate:  # rare: only then scan every token to learn where the duplicates are
+        exact = _json_lines(text, duplicates)
+        exact = {path: exact[path] for path, _ in duplicates}
+    locator = _JsonLocator(text)
+    return _Parsed(document, duplicates, lambda path: exact.get(path) or locator.line(path))
 
-    def lines() -> Mapping[DocPath, int]:
-        if not cache:
-            cache.update(_json_lines(text, duplicates))
-        return cache
 
-    if found_duplicate:
-        lines()
-    return _Parsed(document, duplicates, lines)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_space(text: str, at: int) -> int:
+    space = _JSON_SPACE.match(text, at)
+    return space.end() if space else at
+
+
+class _JsonLocator:
+    """Lines of places in a valid JSON text, found by walking down to them.
+
+    Each object or array on the way is split into its members once (the C decoder skips
+    over the values), so that locating many issues costs about one extra decode.
+
+    >>> _JsonLocator('{"a": [1,\\n {"b": 2}]}').line(("a", 1, "b", "deeper"))
+    2
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._decoder = json.JSONDecoder()
+        self._members: dict[DocPath, dict[str | int, tuple[int, int]]] = {}
+        self._newlines: list[int] | None = None
+
+    def line(self, path: DocPath) -> int:
+        """The line of ``path`` (its key or array element), else of its nearest enclosing place."""
+        where = value = _skip_space(self._text, 0)
+        for depth, step in enumerate(path):
+            members = self._split(path[:depth], value)
+            if step not in members:
+                break
+            where, value = members[step]
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self._text)]
+        return bisect.bisect_left(self._newlines, where) + 1
+
+    def _split(self, path: DocPath, start: int) -> dict[str | int, tuple[int, int]]:
+        """Where each member of the object or array at ``start`` begins: (key, value) offsets."""
+        if path in self._members:
+            return self._members[path]
+        text, skip, decode = self._text, _skip_space, self._decoder.raw_decode
+        members: dict[str | int, tuple[int, int]] = {}
+        opener = text[start : start + 1]
+        i = skip(text, start + 1)
+        index = 0
+        while opener in ("{", "[") and text[i : i + 1] not in ("}", "]", ""):
+            if opener == "{":
+                key, end = decode(text, i)
+                value_at = skip(text, skip(text, end) + 1)
+                members[key] = (i, value_at)  # a repeated key: the last one, as json keeps
+            else:
+                value_at = i
+                members[index] = (i, i)
+                index += 1
+            _, end = decode(text, value_at)
+            i = skip(text, end)
+            if text[i : i + 1] == ",":
+                i = skip(text, i + 1)
+        self._members[path] = members
+        return members
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+|\s+')
@@ -410,18 +478,8 @@ def _json_lines(text: str, duplicates: list[tuple[DocPath, str]]) -> dict[DocPat
 
 
 def _locate(issues: list[Issue], parsed: _Parsed, filename: str) -> list[Issue]:
-    lines = parsed.lines()
-    located = [dataclasses.replace(i, file=filename, line=_line_for(i.path, lines)) for i in issues]
+    located = [dataclasses.replace(i, file=filename, line=parsed.line(i.path)) for i in issues]
     return sorted(located, key=lambda i: i.line if i.line is not None else 1 << 62)
-
-
-def _line_for(path: DocPath, lines: Mapping[DocPath, int]) -> int | None:
-    """The line of ``path`` or of its nearest enclosing place that has one."""
-    for end in range(len(path), -1, -1):
-        line = lines.get(path[:end])
-        if line is not None:
-            return line
-    return None
 
 
 _FIELDS_TOP = ("version", "components", "dependencies")
@@ -466,7 +524,7 @@ def _message(err: ErrorDetails, loc: DocPath) -> str:
     kind, given = err["type"], err.get("input")
     name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(name, _allowed_fields(loc), n=1)
+        hint = difflib.get_close_matches(name, _allowed_fields(loc), n=1, cutoff=0.75)
         return f"unknown field {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
     if kind == "missing":
         return "this field is required"
@@ -502,6 +560,19 @@ def _issue_from_error(err: ErrorDetails, document: Any) -> Issue:
     return Issue(_message(err, loc), component=_owner(loc, document), field=field, path=loc)
 
 
+def _none_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+_SOME_COMPONENTS = TypeAdapter(list[Annotated[ComponentIn | None, WrapValidator(_none_if_invalid)]])
+_SOME_DEPENDENCIES = TypeAdapter(
+    list[Annotated[DependencyIn | None, WrapValidator(_none_if_invalid)]]
+)
+
+
 def _salvaged_reference_issues(document: Any) -> list[Issue]:
     """Cross-reference issues among the parts of a schema-invalid document that did validate.
 
@@ -510,63 +581,61 @@ def _salvaged_reference_issues(document: Any) -> list[Issue]:
     """
     if not isinstance(document, dict):
         return []
-    components: list[Component] = []
-    dependencies: list[Dependency] = []
-    paths: list[DocPath] = []
     raw_components = document.get("components")
-    for i, raw in enumerate(raw_components if isinstance(raw_components, list) else []):
-        component, needs = _salvage_component(i, raw)
-        components.append(component)
-        for j, need in needs:
-            dependencies.append(
-                Dependency.model_construct(
-                    source=component.id,
-                    target=need.id,
-                    type=need.type,
-                    strength=need.strength,
-                    tolerance=need.tolerance,
+    raw_components = raw_components if isinstance(raw_components, list) else []
+    kept: list[ComponentIn] = []
+    salvaged: list[Dependency] = []
+    salvaged_paths: list[DocPath] = []
+    for i, (raw, valid) in enumerate(
+        zip(raw_components, _SOME_COMPONENTS.validate_python(raw_components), strict=True)
+    ):
+        if valid is None:
+            valid, needs = _salvage_component(i, raw)
+            for j, need in needs:
+                salvaged.append(
+                    Dependency.model_construct(
+                        source=valid.id,
+                        target=need.id,
+                        type=need.type,
+                        strength=need.strength,
+                        tolerance=need.tolerance,
+                    )
                 )
-            )
-            paths.append(("components", i, "needs", j))
+                salvaged_paths.append(("components", i, "needs", j))
+        kept.append(valid)
     raw_dependencies = document.get("dependencies")
-    for j, raw in enumerate(raw_dependencies if isinstance(raw_dependencies, list) else []):
-        try:
-            valid = DependencyIn.model_validate(raw)
-        except ValidationError:
-            continue
-        dependencies.append(
-            Dependency.model_construct(
-                source=valid.source,
-                target=valid.target,
-                type=valid.type,
-                strength=valid.strength,
-                tolerance=valid.tolerance,
-            )
-        )
-        paths.append(("dependencies", j))
-    return check_references(components, dependencies, paths)
+    raw_dependencies = raw_dependencies if isinstance(raw_dependencies, list) else []
+    top = list(enumerate(_SOME_DEPENDENCIES.validate_python(raw_dependencies)))
+    components, dependencies, paths = ModelIn.model_construct(
+        version=1, components=tuple(kept), dependencies=tuple(d for _, d in top if d is not None)
+    ).normalise()
+    paths = [p for p in paths if p[0] == "components"] + [
+        ("dependencies", j) for j, d in top if d is not None
+    ]
+    return check_references(components, dependencies + salvaged, paths + salvaged_paths)
 
 
-def _salvage_component(i: int, raw: Any) -> tuple[Component, list[tuple[int, NeedIn]]]:
-    """The valid part of component ``i``: the component without its bad fields, and its
-    valid ``needs`` entries with their indices."""
-    placeholder = Component.model_construct(id=f"\0components[{i}]", kind=Kind.SERVICE)
+def _salvage_component(i: int, raw: Any) -> tuple[ComponentIn, list[tuple[int, NeedIn]]]:
+    """The valid part of invalid component ``i`` (without ``needs``), and its valid ``needs``
+    entries with their indices."""
+    placeholder = ComponentIn.model_construct(id=f"\0components[{i}]", kind=Kind.SERVICE)
     if not isinstance(raw, dict):
         return placeholder, []
-    needs = list(_valid_needs(raw.get("needs")))
     try:
-        return _canonical(ComponentIn.model_validate(raw)), needs
+        ComponentIn.model_validate(raw)
     except ValidationError as e:
         bad = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
     if bad & {"id", "kind"}:
         return placeholder, []
+    needs = list(_valid_needs(raw.get("needs")))
+    only_id = ComponentIn.model_construct(id=raw["id"], kind=Kind.SERVICE)
     if "members" in bad:  # cannot judge the group: keep only its id
-        return Component.model_construct(id=raw["id"], kind=Kind.SERVICE), needs
+        return only_id, needs
     rest = {k: v for k, v in raw.items() if k not in bad and k != "needs"}
     try:
-        return _canonical(ComponentIn.model_validate(rest)), needs
+        return ComponentIn.model_validate(rest), needs
     except ValidationError:
-        return Component.model_construct(id=raw["id"], kind=Kind.SERVICE), needs
+        return only_id, needs
 
 
 def _valid_needs(raw: Any) -> Iterator[tuple[int, NeedIn]]:
@@ -575,7 +644,3 @@ def _valid_needs(raw: Any) -> Iterator[tuple[int, NeedIn]]:
             yield j, NeedIn.model_validate({"id": entry} if isinstance(entry, str) else entry)
         except ValidationError:
             continue
-
-
-def _canonical(component: ComponentIn) -> Component:
-    return Component.model_construct(**{k: getattr(component, k) for k in Component.model_fields})

@@ -1,6 +1,8 @@
 """A seeded generator of large, valid model files, for timing validation (not committed as data).
 
-Run ``python tests/data/large_model.py 100000 /tmp/model-100k.yaml`` to write one.
+``python tests/data/large_model.py 100000 /tmp/model-100k.yaml`` writes one;
+``python tests/data/large_model.py 100000 /tmp/model-100k.yaml --time`` also loads it and
+prints one JSON line with the seconds taken (wall clock and CPU).
 """
 
 from __future__ import annotations
@@ -84,5 +86,25 @@ def write_large_model(n: int, path: Path) -> None:
         path.write_text(yaml.dump(doc, Dumper=dumper, sort_keys=False))
 
 
+def time_load(path: Path) -> dict[str, Any]:
+    """Load ``path`` with :func:`impactgraph.modelfile.load_model_file` and time it."""
+    import time
+
+    from impactgraph.modelfile import load_model_file
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    model = load_model_file(path)
+    return {
+        "file": str(path),
+        "components": len(model.components),
+        "dependencies": len(model.dependencies),
+        "wall_s": round(time.perf_counter() - wall, 2),
+        "cpu_s": round(time.process_time() - cpu, 2),
+    }
+
+
 if __name__ == "__main__":
-    write_large_model(int(sys.argv[1]), Path(sys.argv[2]))
+    target = Path(sys.argv[2])
+    write_large_model(int(sys.argv[1]), target)
+    if "--time" in sys.argv[3:]:
+        print(json.dumps(time_load(target)))
