@@ -698,3 +698,32 @@ def test_the_large_model_generator_makes_a_valid_model(tmp_path: Path) -> None:
         model = load_model_file(path)
         assert len(model.components) == 2000
         assert len(model.dependencies) > 2000
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_lines_are_right_deep_inside_a_large_file(tmp_path: Path, suffix: str) -> None:
+    import sys
+
+    sys.path.insert(0, str(DATA))
+    from large_model import large_model_document
+
+    doc = large_model_document(3000)
+    victim = doc["components"][2500]
+    victim["rto"] = 30
+    victim["needs"].append("nowhere")
+    path = tmp_path / f"large{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps(doc, indent=1))
+    else:
+        import yaml
+
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(ModelError) as caught:
+        load_model_file(path)
+    lines = path.read_text().splitlines()
+    marker = f'"id": "{victim["id"]}"' if suffix == ".json" else f"- id: {victim['id']}"
+    start = next(n for n, line in enumerate(lines) if line.strip().rstrip(",") == marker)
+    rto_line = next(n for n in range(start, len(lines)) if "rto" in lines[n]) + 1
+    nowhere_line = next(n for n in range(start, len(lines)) if "nowhere" in lines[n]) + 1
+    got = {(i.component, i.field, i.line) for i in caught.value.issues}
+    assert got == {(victim["id"], "rto", rto_line), (victim["id"], "needs", nowhere_line)}
