@@ -276,14 +276,16 @@ class SqliteStore:
         issues = check_references(model.components, model.dependencies)
         if issues:
             raise ModelError(issues)
-        components = sorted(model.components, key=_by_id)
-        dependencies = sorted(model.dependencies, key=_edge_key)
+        # rows in primary-key order: appending to a b-tree beats inserting all over it
+        components = sorted(map(_component_row, model.components), key=_first)
+        dependencies = sorted(map(_dependency_row, model.dependencies))  # keys are unique
         members = [
             (c.id, m.id, m.mode, m.activation, i)
-            for c in components
+            for c in model.components
             if c.members
             for i, m in enumerate(c.members)
         ]
+        members.sort(key=_first_two)
         total = len(components) + len(dependencies) + len(members)
         done = 0
         if progress:
@@ -294,8 +296,8 @@ class SqliteStore:
             for name in _INDEXES:
                 db.execute(f"DROP INDEX IF EXISTS {name}")
             for sql, rows in (
-                (_INSERT_COMPONENT, map(_component_row, components)),
-                (_INSERT_DEPENDENCY, map(_dependency_row, dependencies)),
+                (_INSERT_COMPONENT, iter(components)),
+                (_INSERT_DEPENDENCY, iter(dependencies)),
                 (_INSERT_MEMBER, iter(members)),
             ):
                 while batch := list(islice(rows, BATCH)):
@@ -479,12 +481,8 @@ def _bulk() -> Iterator[None]:
 # ---- rows ↔ model ---------------------------------------------------------------------------
 
 
-def _by_id(c: Component) -> str:
-    return c.id
-
-
-def _edge_key(d: Dependency) -> tuple[str, str, str]:
-    return (d.source, d.target, d.type)
+_first = operator.itemgetter(0)
+_first_two = operator.itemgetter(0, 1)
 
 
 def _component_row(c: Component) -> tuple[Any, ...]:
@@ -505,7 +503,8 @@ def _dependency_row(d: Dependency) -> tuple[str, str, str, str, int]:
 
 def _component(row: tuple[Any, ...], members: dict[str, list[Member]]) -> Component:
     values = dict(zip(_COMPONENT_COLUMNS, row, strict=True))
-    values["kind"] = _decode(_KINDS, values["kind"], "kind")
+    kind = values["kind"]
+    values["kind"] = _KINDS[kind] if kind in _KINDS else _decode(_KINDS, kind, "kind")
     tags = values["tags"]
     values["tags"] = tuple(json.loads(tags)) if tags else ()
     values["members"] = tuple(members.get(values["id"], ()))
@@ -524,17 +523,24 @@ def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     What ``cls.model_construct(**values)`` does when every field is given, without its
     per-field alias and default lookups (twice as fast, which matters at a million rows).
     """
-    if cls.__pydantic_post_init__ is not None or cls.model_config.get("extra") == "allow":
+    fields_set = _ALL_FIELDS.get(cls)
+    if fields_set is None:
         return cls.model_construct(**values)
     instance = cls.__new__(cls)
     _set(instance, "__dict__", values)
-    _set(instance, "__pydantic_fields_set__", set(values))
+    _set(instance, "__pydantic_fields_set__", fields_set.copy())
     _set(instance, "__pydantic_extra__", None)
     _set(instance, "__pydantic_private__", None)
     return instance
 
 
 _set = object.__setattr__
+#: models that :func:`_trusted` may build directly (no post-init hook, no extra fields)
+_ALL_FIELDS: dict[type[BaseModel], set[str]] = {
+    cls: set(cls.model_fields)
+    for cls in (Component, Dependency, Member)
+    if cls.__pydantic_post_init__ is None and cls.model_config.get("extra") != "allow"
+}
 
 
 def _decode(table: dict[str, _T], value: str, column: str) -> _T:
