@@ -243,7 +243,7 @@ def propagate_kernel(
     out_state.pop()
     out_rule.pop()
     out_via.pop()
-    # future events as (time, rank); the current instant as a heap of ranks
+    # future events as (time, rank), in a heap
     future = [(np.int64(0), np.int64(0))]
     future.pop()
     for v in fail_nodes:
@@ -252,19 +252,33 @@ def propagate_kernel(
             if fend[i] < INF:
                 future.append((np.int64(fend[i]), np.int64(rank[v])))
     heapq.heapify(future)
-    queued = np.full(len(scc_ptr) - 1, -1, dtype=np.int64)  # the instant a rank was queued at
-    now = [np.int64(0)]
-    now.pop()
+    nscc = len(scc_ptr) - 1
+    queued = np.full(nscc, -1, dtype=np.int64)  # the instant a rank was last queued at
+    # the current instant: a flag per rank, scanned upwards (every rank an instant queues lies
+    # above the one being processed: topological order), eight flags at a time where empty
+    pending = np.zeros(((nscc + 7) // 8 + 1) * 8, dtype=np.uint8)
+    words = pending.view(np.uint64)
     changed = [np.int64(0)]
     while len(future) > 0:
         t = future[0][0]
+        lo_r = nscc
+        hi_r = -1
         while len(future) > 0 and future[0][0] == t:
             _t, r0 = heapq.heappop(future)
             if queued[r0] != t:
                 queued[r0] = t
-                heapq.heappush(now, r0)
-        while len(now) > 0:
-            c = heapq.heappop(now)
+                pending[r0] = 1
+                lo_r = min(lo_r, r0)
+                hi_r = max(hi_r, r0)
+        c = lo_r
+        while c <= hi_r:
+            if pending[c] == 0:
+                if (c & 7) == 0 and words[c >> 3] == 0:
+                    c += 8
+                else:
+                    c += 1
+                continue
+            pending[c] = 0
             changed.clear()
             lo = scc_ptr[c]
             hi = scc_ptr[c + 1]
@@ -389,7 +403,8 @@ def propagate_kernel(
                     tau = dnt_tol[e]
                     if (tau == 0 or ns < old) and queued[ra] != t:
                         queued[ra] = t
-                        heapq.heappush(now, np.int64(ra))
+                        pending[ra] = 1
+                        hi_r = max(hi_r, ra)
                     # the tolerance starts running when the dependency goes DOWN (any edge) or
                     # starts to be DOWN-or-DEGRADED (hard edges)
                     if tau > 0 and (
@@ -401,7 +416,9 @@ def propagate_kernel(
                     rg = rank[grp_idx[e]]
                     if queued[rg] != t:
                         queued[rg] = t
-                        heapq.heappush(now, np.int64(rg))
+                        pending[rg] = 1
+                        hi_r = max(hi_r, rg)
+            c += 1
     return (
         np.array(out_node, dtype=np.int64),
         np.array(out_t, dtype=np.int64),

@@ -36,15 +36,19 @@ stays DOWN until ∞ (and is not a group) gets one step: **restore** when it fai
 
 from __future__ import annotations
 
+import gc
 import heapq
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from impactgraph.engine import _kernel
 from impactgraph.engine.impact import RULE_CODES, STATE_CODES, Impact, Records, Rule, State
 from impactgraph.errors import InputError
 from impactgraph.graph import KIND_CODE, Graph
@@ -200,8 +204,7 @@ def model_columns(graph: Graph) -> ComponentColumns:
 # outputs
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One recovery step. A bootstrap step brings back several components (a cycle) at once."""
 
     components: tuple[str, ...]
@@ -316,119 +319,385 @@ class Plan:
 
 
 # ---------------------------------------------------------------------------------------------
-# ordering: Kahn, and Tarjan for what Kahn cannot peel
+# kernels: plain loops over arrays, compiled with numba on large plans (same code either way)
+
+I64 = npt.NDArray[np.int64]
+B1 = npt.NDArray[np.bool_]
+_FINISH, _GATE, _COUNT, _READY = 0, 1, 2, 3
 
 
-def _csr(keys: npt.NDArray[np.int64], n: int) -> tuple[list[int], npt.NDArray[np.int64]]:
+def _hpush(h: I64, size: I64, row: int, x: int) -> None:
+    """Push ``x`` on the binary min-heap in row ``row`` of ``h``."""
+    i = size[row]
+    size[row] = i + 1
+    while i > 0:
+        p = (i - 1) >> 1
+        if h[row, p] <= x:
+            break
+        h[row, i] = h[row, p]
+        i = p
+    h[row, i] = x
+
+
+def _hpop(h: I64, size: I64, row: int) -> int:
+    """Pop the smallest value of the heap in row ``row``."""
+    top = h[row, 0]
+    n = size[row] - 1
+    size[row] = n
+    if n > 0:
+        x = h[row, n]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= n:
+                break
+            if c + 1 < n and h[row, c + 1] < h[row, c]:
+                c += 1
+            if h[row, c] >= x:
+                break
+            h[row, i] = h[row, c]
+            i = c
+        h[row, i] = x
+    return int(top)
+
+
+def _member_counts(
+    u: int, pptr: I64, pred: I64, pmem: B1, poff: I64, fptr: I64, ftime: I64, back: I64
+) -> tuple[I64, I64]:
+    """When each member of gate ``u`` counts, sorted; tags: the pred edge, or −1 − fixed row."""
+    nf = fptr[u + 1] - fptr[u]
+    nm = 0
+    for e in range(pptr[u], pptr[u + 1]):
+        if pmem[e]:
+            nm += 1
+    times = np.empty(nf + nm, dtype=np.int64)
+    tags = np.empty(nf + nm, dtype=np.int64)
+    j = 0
+    for r in range(fptr[u], fptr[u + 1]):
+        times[j] = ftime[r]
+        tags[j] = -1 - r
+        j += 1
+    for e in range(pptr[u], pptr[u + 1]):
+        if pmem[e]:
+            b = back[pred[e]]
+            times[j] = b if b > poff[e] else poff[e]
+            tags[j] = e
+            j += 1
+    for i in range(1, j):  # insertion sort: groups are small
+        t, g = times[i], tags[i]
+        h = i - 1
+        while h >= 0 and (times[h] > t or (times[h] == t and tags[h] > g)):
+            times[h + 1] = times[h]
+            tags[h + 1] = tags[h]
+            h -= 1
+        times[h + 1] = t
+        tags[h + 1] = g
+    return times, tags
+
+
+def _k_critical_path(
+    m: int,
+    release: I64,
+    dur: I64,
+    pptr: I64,
+    pred: I64,
+    pmem: B1,
+    poff: I64,
+    gate: B1,
+    k: I64,
+    fptr: I64,
+    ftime: I64,
+    inf: int,
+) -> tuple[I64, I64]:
+    """Unlimited capacity: every unit starts as soon as rule 1 allows."""
+    start = np.zeros(m, dtype=np.int64)
+    back = np.zeros(m, dtype=np.int64)
+    for u in range(m):
+        t = release[u]
+        for e in range(pptr[u], pptr[u + 1]):
+            if not pmem[e]:
+                b = back[pred[e]]
+                if b > t:
+                    t = b
+        if gate[u]:
+            times, _ = _member_counts(u, pptr, pred, pmem, poff, fptr, ftime, back)
+            c = times[k[u] - 1] if len(times) >= k[u] else inf
+            if c > t:
+                t = c
+        start[u] = t
+        back[u] = t + dur[u]
+    return start, back
+
+
+def _k_deadlines(
+    m: int,
+    own: I64,
+    dur: I64,
+    pptr: I64,
+    pred: I64,
+    pmem: B1,
+    poff: I64,
+    gate: B1,
+    k: I64,
+    fptr: I64,
+    ftime: I64,
+    back: I64,
+    inf: int,
+) -> I64:
+    """SPEC §4 rule 2 from the top down; a gate passes its deadline to the members it needs."""
+    dl = own.copy()
+    for u in range(m - 1, -1, -1):
+        d = dl[u]
+        if d == inf:
+            continue
+        x = d - dur[u]
+        if gate[u]:
+            _, tags = _member_counts(u, pptr, pred, pmem, poff, fptr, ftime, back)
+            for i in range(min(k[u], len(tags))):
+                e = tags[i]
+                if e >= 0 and x < dl[pred[e]]:
+                    dl[pred[e]] = x
+        for e in range(pptr[u], pptr[u + 1]):
+            if not pmem[e] and x < dl[pred[e]]:
+                dl[pred[e]] = x
+    return dl
+
+
+def _k_waves(m: int, pptr: I64, pred: I64, has_step: B1) -> I64:
+    """The longest chain of DOWN dependencies (steps) below each unit; a group adds none."""
+    level = np.zeros(m, dtype=np.int64)
+    for u in range(m):
+        best = -1
+        for e in range(pptr[u], pptr[u + 1]):
+            if level[pred[e]] > best:
+                best = level[pred[e]]
+        level[u] = best + 1 if has_step[u] else best
+    return level
+
+
+def _settle(w: int, pend: I64, gate: B1, counted: I64, k: I64, queued: B1, rel: I64, t: int) -> int:
+    """What to do with unit ``w`` now: 0 wait, 1 back later, 2 back now, 3 ready later, 4 ready."""
+    if queued[w] or pend[w] > 0 or (gate[w] and counted[w] < k[w]):
+        return 0
+    queued[w] = True
+    if gate[w]:
+        return 1 if rel[w] > t else 2
+    return 3 if rel[w] > t else 4
+
+
+def _k_schedule(
+    m: int,
+    rank: I64,
+    unit_at: I64,
+    pool_of: I64,
+    n_pools: int,
+    crew_cat: I64,
+    release: I64,
+    dur: I64,
+    pptr: I64,
+    pmem: B1,
+    sptr: I64,
+    succ: I64,
+    smem: B1,
+    soff: I64,
+    gate: B1,
+    k: I64,
+    fptr: I64,
+    ftime: I64,
+) -> tuple[I64, I64, I64]:
+    """List scheduling: a free crew takes the ready unit of lowest ``rank`` it may take.
+
+    Pool 0 holds steps any crew may take; pool p > 0 those of team p, taken by its crews
+    (category p) and by crews that take anything (category 0). Returns start, back, crew.
+    """
+    start = np.full(m, -1, dtype=np.int64)
+    back = np.full(m, -1, dtype=np.int64)
+    crew_of = np.full(m, -1, dtype=np.int64)
+    rel = release.copy()
+    pend = np.zeros(m, dtype=np.int64)
+    counted = np.zeros(m, dtype=np.int64)
+    queued = np.zeros(m, dtype=np.bool_)
+    for u in range(m):
+        for e in range(pptr[u], pptr[u + 1]):
+            if not pmem[e]:
+                pend[u] += 1
+    events = [(np.int64(0), np.int64(0), np.int64(0))]
+    events.pop()
+    ready = np.empty((n_pools, max(m, 1)), dtype=np.int64)
+    n_ready = np.zeros(n_pools, dtype=np.int64)
+    n_crews = len(crew_cat)
+    free = np.empty((n_pools, max(n_crews, 1)), dtype=np.int64)
+    n_free_in = np.zeros(n_pools, dtype=np.int64)
+    for c in range(n_crews):
+        _hpush(free, n_free_in, crew_cat[c], c)
+    n_free = n_crews
+    for u in range(m):
+        for r in range(fptr[u], fptr[u + 1]):
+            heapq.heappush(events, (ftime[r], np.int64(_COUNT), np.int64(u)))
+        if not gate[u] and pend[u] == 0:
+            queued[u] = True
+            heapq.heappush(events, (rel[u], np.int64(_READY), np.int64(u)))
+    stack = np.empty(max(m, 1), dtype=np.int64)
+    while len(events) > 0:
+        t = int(events[0][0])
+        while len(events) > 0 and events[0][0] == t:
+            _, code, x = heapq.heappop(events)
+            u = int(x)
+            sp = 0
+            if code == _FINISH:
+                _hpush(free, n_free_in, crew_cat[crew_of[u]], crew_of[u])
+                n_free += 1
+                stack[sp] = u
+                sp += 1
+            elif code == _READY:
+                _hpush(ready, n_ready, pool_of[u], rank[u])
+            elif code == _GATE:
+                stack[sp] = u
+                sp += 1
+            else:  # a member counts
+                counted[u] += 1
+                what = _settle(u, pend, gate, counted, k, queued, rel, t)
+                if what == 2:
+                    stack[sp] = u
+                    sp += 1
+                elif what == 1:
+                    heapq.heappush(events, (rel[u], np.int64(_GATE), np.int64(u)))
+            while sp > 0:  # u is back at t: tell whoever waits for it
+                sp -= 1
+                v = stack[sp]
+                back[v] = t
+                if start[v] < 0:
+                    start[v] = t
+                for e in range(sptr[v], sptr[v + 1]):
+                    w = succ[e]
+                    if smem[e]:
+                        if soff[e] > t:
+                            heapq.heappush(events, (soff[e], np.int64(_COUNT), np.int64(w)))
+                            continue
+                        counted[w] += 1
+                    else:
+                        pend[w] -= 1
+                        if t > rel[w]:
+                            rel[w] = t
+                    what = _settle(w, pend, gate, counted, k, queued, rel, t)
+                    if what == 1:
+                        heapq.heappush(events, (rel[w], np.int64(_GATE), np.int64(w)))
+                    elif what == 2:
+                        stack[sp] = w
+                        sp += 1
+                    elif what == 3:
+                        heapq.heappush(events, (rel[w], np.int64(_READY), np.int64(w)))
+                    elif what == 4:
+                        _hpush(ready, n_ready, pool_of[w], rank[w])
+        while n_free > 0:
+            best_rank = -1
+            best_pool = -1
+            best_crew = -1
+            for pool in range(n_pools):
+                if n_ready[pool] == 0 or (best_pool >= 0 and ready[pool, 0] >= best_rank):
+                    continue
+                crew = -1
+                if pool > 0:
+                    if n_free_in[pool] > 0:
+                        crew = free[pool, 0]
+                else:  # named crews first, so that crews taking anything stay free
+                    for cat in range(1, n_pools):
+                        if n_free_in[cat] > 0 and (crew < 0 or free[cat, 0] < crew):
+                            crew = free[cat, 0]
+                if crew < 0 and n_free_in[0] > 0:
+                    crew = free[0, 0]
+                if crew >= 0:
+                    best_rank, best_pool, best_crew = ready[pool, 0], pool, crew
+            if best_pool < 0:
+                break
+            u = unit_at[_hpop(ready, n_ready, best_pool)]
+            _hpop(free, n_free_in, crew_cat[best_crew])
+            n_free -= 1
+            crew_of[u] = best_crew
+            start[u] = t
+            heapq.heappush(events, (t + dur[u], np.int64(_FINISH), np.int64(u)))
+    return start, back, crew_of
+
+
+def _k_up(nq: int, comp_ptr: I64, comp_nodes: I64, own: I64, pptr: I64, pred: I64) -> I64:
+    """UP again: the latest of its own return and that of everything below it (per SCC)."""
+    up = np.zeros(nq, dtype=np.int64)
+    for c in range(len(comp_ptr) - 1):
+        t = 0
+        for j in range(comp_ptr[c], comp_ptr[c + 1]):
+            i = comp_nodes[j]
+            if own[i] > t:
+                t = own[i]
+            for e in range(pptr[i], pptr[i + 1]):
+                if up[pred[e]] > t:
+                    t = up[pred[e]]
+        for j in range(comp_ptr[c], comp_ptr[c + 1]):
+            up[comp_nodes[j]] = t
+    return up
+
+
+_KERNELS = (
+    "_hpush",
+    "_hpop",
+    "_member_counts",
+    "_settle",
+    "_k_critical_path",
+    "_k_deadlines",
+    "_k_waves",
+    "_k_schedule",
+    "_k_up",
+)
+#: plans with at least this many units run the compiled kernels (when numba is installed)
+JIT_THRESHOLD = 20_000
+_COMPILED: dict[str, Any] = {}
+
+
+def _kernels(m: int) -> dict[str, Any]:
+    """The kernels, compiled by numba for large plans (``IMPACTGRAPH_JIT=0/1`` forces it)."""
+    flag = os.environ.get("IMPACTGRAPH_JIT", "auto").lower()
+    jit = flag in ("1", "true", "yes") or (flag == "auto" and m >= JIT_THRESHOLD)
+    plain = {name: globals()[name] for name in _KERNELS}
+    plain["scc"] = _kernel.strong_components
+    if not jit:
+        return plain
+    if not _COMPILED:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is a declared dependency
+            return plain
+        module = globals()
+        for name in _KERNELS:  # helpers first: the kernels resolve them from the module
+            module[name] = numba.njit(cache=True)(plain[name])
+            _COMPILED[name] = module[name]
+        _COMPILED["scc"] = numba.njit(cache=True)(_kernel.strong_components)
+    return _COMPILED
+
+
+def topological_components(n: int, pre: I64, post: I64, scc: Any = None) -> tuple[I64, int]:
+    """Strongly connected components of ``pre → post`` edges, numbered so that an edge never
+    goes from a higher number to a lower one (dependencies first).
+
+    >>> comp, count = topological_components(4, np.array([0, 1, 2, 2]), np.array([1, 2, 1, 3]))
+    >>> comp.tolist(), count
+    ([0, 1, 1, 2], 3)
+    """
+    order = np.argsort(pre, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre, minlength=n), out=ptr[1:])
+    comp, count = (scc or _kernel.strong_components)(n, ptr, post[order].astype(np.int64))
+    return (count - 1) - np.asarray(comp, dtype=np.int64), int(count)
+
+
+def _csr(keys: I64, n: int) -> tuple[I64, I64]:
+    """CSR pointers and the stable order that sorts ``keys``."""
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
-    return ptr.tolist(), order
-
-
-def strong_order(
-    m: int, pre: npt.NDArray[np.int64], post: npt.NDArray[np.int64]
-) -> list[list[int]]:
-    """Strongly connected components of ``pre → post`` edges, each before those it reaches.
-
-    Kahn's algorithm peels the acyclic part; Tarjan's runs only on what is left.
-
-    >>> strong_order(4, np.array([0, 1, 2, 2]), np.array([1, 2, 1, 3]))
-    [[0], [1, 2], [3]]
-    """
-    ptr, order = _csr(pre, m)
-    nxt = post[order].tolist()
-    indeg = np.bincount(post, minlength=m).tolist() if len(post) else [0] * m
-    peeled = [v for v in range(m) if indeg[v] == 0]
-    for v in peeled:  # grows while we walk it
-        for e in range(ptr[v], ptr[v + 1]):
-            w = nxt[e]
-            indeg[w] -= 1
-            if indeg[w] == 0:
-                peeled.append(w)
-    out = [[v] for v in peeled]
-    if len(peeled) == m:
-        return out
-    done = bytearray(m)
-    for v in peeled:
-        done[v] = 1
-    # iterative Tarjan on the rest; it emits components after those they reach
-    num = [-1] * m
-    low = [0] * m
-    on = bytearray(m)
-    stack: list[int] = []
-    found: list[list[int]] = []
-    counter = 0
-    for root in range(m):
-        if done[root] or num[root] >= 0:
-            continue
-        work = [(root, ptr[root])]
-        num[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on[root] = 1
-        while work:
-            v, e = work[-1]
-            end = ptr[v + 1]
-            while e < end:
-                w = nxt[e]
-                e += 1
-                if done[w]:
-                    continue
-                if num[w] < 0:
-                    work[-1] = (v, e)
-                    num[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on[w] = 1
-                    work.append((w, ptr[w]))
-                    break
-                if on[w] and num[w] < low[v]:
-                    low[v] = num[w]
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == num[v]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on[w] = 0
-                        comp.append(w)
-                        if w == v:
-                            break
-                    found.append(sorted(comp))
-    out.extend(reversed(found))
-    return out
+    return ptr, order
 
 
 # ---------------------------------------------------------------------------------------------
-# the recovery network: units (a step, a bootstrap, or a DOWN group) and who waits for whom
-
-
-@dataclass
-class _Network:
-    """Everything the schedulers need, per unit, in plain lists; units in topological order."""
-
-    nodes: list[list[int]]  # graph nodes of each unit
-    steps: list[list[int]]  # the non-group nodes (the components the step brings back)
-    gate: list[bool]  # a lone DOWN group: back when min_up members count
-    k: list[int]
-    dur: list[int]
-    release: list[int]  # earliest start: onset, and ends of finite hard outages below
-    own_deadline: list[int]
-    pred_ptr: list[int]
-    pred: list[int]
-    pred_member: list[bool]
-    pred_offset: list[int]  # a standby member counts from t* + activation
-    succ_ptr: list[int]
-    succ: list[int]
-    succ_member: list[bool]
-    succ_offset: list[int]
-    fixed_counts: list[list[tuple[int, int]]]  # gate: (time, node) members not DOWN at ∞ count
-    unit_of: dict[int, int]  # graph node → unit
+# reading the impact
 
 
 _UP, _DEGRADED, _DOWN = (STATE_CODES.index(x) for x in (State.UP, State.DEGRADED, State.DOWN))
@@ -444,16 +713,10 @@ def _records(graph: Graph, impact: Impact) -> Records:
     for cid, ivs in impact.timelines.items():
         v = index[cid]
         for iv in ivs:
-            rows.append(
-                (
-                    v,
-                    iv.start,
-                    -1 if iv.end is None else iv.end,
-                    STATE_CODES.index(iv.state),
-                    RULE_CODES.index(iv.cause.rule),
-                    -1 if iv.cause.via is None else index[iv.cause.via],
-                )
-            )
+            to = -1 if iv.end is None else iv.end
+            through = -1 if iv.cause.via is None else index[iv.cause.via]
+            code = STATE_CODES.index(iv.state), RULE_CODES.index(iv.cause.rule)
+            rows.append((v, iv.start, to, *code, through))
     rows.sort()
     cols = list(zip(*rows, strict=True)) if rows else [()] * 6
     node, start, end, state, rule, via = (np.asarray(c, dtype=np.int64) for c in cols)
@@ -473,12 +736,12 @@ class _Reading:
     """What the impact says, per node: DOWN until ∞ (and since when), or when it was back."""
 
     rec: Records
-    ptr: npt.NDArray[np.int64]  # rows of node v: ptr[v]:ptr[v + 1]
-    down_inf: npt.NDArray[np.bool_]
-    not_up_inf: npt.NDArray[np.bool_]  # DOWN or DEGRADED until ∞
-    onset: dict[int, int]  # start of the DOWN interval lasting to ∞
-    restore: set[int]  # DOWN until ∞ because it failed itself
-    back_at: npt.NDArray[np.int64]  # end of the last DOWN interval (0 if never DOWN)
+    ptr: I64  # rows of node v: ptr[v]:ptr[v + 1]
+    down_inf: B1
+    not_up_inf: B1  # DOWN or DEGRADED until ∞
+    onset: I64  # start of the DOWN interval lasting to ∞
+    restore: B1  # DOWN until ∞ because it failed itself
+    back_at: I64  # end of the last DOWN interval (0 if never DOWN)
 
     def last_down(self, v: int) -> int:
         """The row of ``v``'s last DOWN interval, −1 if it is never DOWN."""
@@ -503,9 +766,13 @@ def _read(graph: Graph, impact: Impact) -> _Reading:
     dinf = forever & (state[last] == _DOWN)
     down_inf = np.zeros(n, dtype=np.bool_)
     down_inf[lnode[dinf]] = True
-    onset = dict(zip(lnode[dinf].tolist(), rec.start[last[dinf]].tolist(), strict=True))
-    restore = set(lnode[dinf & (rec.rule[last] == _FAILED)].tolist())
-    restore.update(f.node for f in impact.failures if f.end is None and down_inf[f.node])
+    onset = np.zeros(n, dtype=np.int64)
+    onset[lnode[dinf]] = rec.start[last[dinf]]
+    restore = np.zeros(n, dtype=np.bool_)
+    restore[lnode[dinf & (rec.rule[last] == _FAILED)]] = True
+    for f in impact.failures:
+        if f.end is None and down_inf[f.node]:
+            restore[f.node] = True
     back_at = np.zeros(n, dtype=np.int64)
     finite_down = (state == _DOWN) & (end >= 0)
     np.maximum.at(back_at, node[finite_down], end[finite_down])
@@ -540,16 +807,68 @@ def _tstar(graph: Graph, reading: _Reading, g: int, k: int) -> int:
     return _INF
 
 
+def _values(column: Sequence[Any], nodes: list[int]) -> list[Any]:
+    """``column[v]`` for every node, fast."""
+    if len(nodes) > 1:
+        return list(itemgetter(*nodes)(column))
+    return [column[v] for v in nodes]
+
+
+def _ints(values: list[Any], default: int) -> I64:
+    return np.asarray([default if x is None else x for x in values], dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# the recovery network: units (a step, a bootstrap, or a DOWN group) and who waits for whom
+
+
+@dataclass
+class _Network:
+    """Everything the kernels need, per unit (units numbered in topological order)."""
+
+    m: int
+    unit_of: I64  # graph node → unit, −1 for nodes without one
+    unit_ptr: I64  # graph nodes of unit u: unit_nodes[unit_ptr[u]:unit_ptr[u + 1]]
+    unit_nodes: I64
+    n_steps: I64  # how many non-group nodes each unit brings back (0: a group, no step)
+    is_group: B1  # per graph node
+    gate: B1  # a lone DOWN group: back when min_up members count
+    k: I64
+    dur: I64
+    release: I64  # earliest start: onset, and ends of finite hard outages below
+    own_deadline: I64
+    tier: I64
+    rate: npt.NDArray[np.float64]
+    id_rank: I64
+    pptr: I64
+    pred: I64
+    pmem: B1
+    poff: I64  # a standby member counts from t* + activation
+    sptr: I64
+    succ: I64
+    smem: B1
+    soff: I64
+    fptr: I64  # gate u: members not DOWN at ∞ count at ftime[fptr[u]:fptr[u + 1]]
+    ftime: I64
+    fnode: I64
+
+    def steps(self, u: int) -> list[int]:
+        """The components unit ``u``'s step brings back (none for a group)."""
+        return [v for v in self.nodes(u) if not self.is_group[v]]
+
+    def nodes(self, u: int) -> list[int]:
+        return self.unit_nodes[self.unit_ptr[u] : self.unit_ptr[u + 1]].tolist()  # type: ignore[no-any-return]
+
+
 def _network(
-    graph: Graph,
-    reading: _Reading,
-    cols: ComponentColumns,
-    warnings: list[str],
+    graph: Graph, reading: _Reading, cols: ComponentColumns, warnings: list[str]
 ) -> _Network:
     n = graph.n
+    ids = graph.ids
     down_inf = reading.down_inf
     p_nodes = np.flatnonzero(down_inf)
-    m0 = len(p_nodes)
+    p_list = p_nodes.tolist()
+    m0 = len(p_list)
     loc = np.full(n, -1, dtype=np.int64)
     loc[p_nodes] = np.arange(m0, dtype=np.int64)
     is_group = graph.kind == _GROUP
@@ -563,392 +882,167 @@ def _network(
     finite = hard_from_p & ~down_inf[dst]
     np.maximum.at(release_node, src[finite], reading.back_at[dst[finite]])
 
-    # member edges of DOWN groups
-    g_nodes = p_nodes[is_group[p_nodes]].tolist()
-    mem_ptr = graph.mem_ptr
+    # member edges of DOWN groups; members not DOWN at ∞ count at a fixed time
+    mem_ptr, mem_idx = graph.lists("mem_ptr"), graph.lists("mem_idx")
+    standby, activation = graph.lists("mem_standby"), graph.lists("mem_activation")
+    min_up = graph.min_up
     mem_pre: list[int] = []
     mem_post: list[int] = []
     mem_off: list[int] = []
-    fixed: dict[int, list[tuple[int, int]]] = {}
-    for g in g_nodes:
-        k = int(graph.min_up[g])
-        tstar = _tstar(graph, reading, g, k)
-        lo, hi = int(mem_ptr[g]), int(mem_ptr[g + 1])
-        counts: list[tuple[int, int]] = []
+    f_node: list[int] = []
+    f_group: list[int] = []
+    f_time: list[int] = []
+    dinf_l = down_inf.tolist()
+    back_at = reading.back_at
+    for g in p_nodes[is_group[p_nodes]].tolist():
+        lo, hi = mem_ptr[g], mem_ptr[g + 1]
+        tstar = _tstar(graph, reading, g, int(min_up[g])) if any(standby[lo:hi]) else 0
         for e in range(lo, hi):
-            mbr = int(graph.mem_idx[e])
-            off = min(_INF, tstar + int(graph.mem_activation[e])) if graph.mem_standby[e] else 0
-            if down_inf[mbr]:
-                mem_pre.append(int(loc[mbr]))
-                mem_post.append(int(loc[g]))
+            mbr = mem_idx[e]
+            off = min(_INF, tstar + activation[e]) if standby[e] else 0
+            if dinf_l[mbr]:
+                mem_pre.append(mbr)
+                mem_post.append(g)
                 mem_off.append(off)
             else:
-                counts.append((max(int(reading.back_at[mbr]), off), mbr))
-        fixed[int(loc[g])] = counts
+                f_node.append(mbr)
+                f_group.append(g)
+                f_time.append(max(int(back_at[mbr]), off))
+    n_dep = int(both.sum())
+    pre = np.concatenate([loc[dst[both]], loc[np.asarray(mem_pre, dtype=np.int64)]])
+    post = np.concatenate([loc[src[both]], loc[np.asarray(mem_post, dtype=np.int64)]])
+    is_mem = np.concatenate([np.zeros(n_dep, dtype=np.bool_), np.ones(len(mem_pre), np.bool_)])
+    off_arr = np.concatenate([np.zeros(n_dep, dtype=np.int64), np.asarray(mem_off, np.int64)])
 
-    pre = np.concatenate([loc[dst[both]], np.asarray(mem_pre, dtype=np.int64)])
-    post = np.concatenate([loc[src[both]], np.asarray(mem_post, dtype=np.int64)])
-    is_mem = np.concatenate(
-        [np.zeros(int(both.sum()), dtype=np.bool_), np.ones(len(mem_pre), dtype=np.bool_)]
-    )
-    off_arr = np.concatenate(
-        [np.zeros(int(both.sum()), dtype=np.int64), np.asarray(mem_off, dtype=np.int64)]
-    )
-
-    sccs = strong_order(m0, pre, post)  # units are numbered in topological order
-    cyclic = len(sccs) < m0
-    unit_loc = np.empty(m0, dtype=np.int64)
-    for u, comp in enumerate(sccs):
-        unit_loc[comp] = u
-    members_loc = sccs
-    m = len(members_loc)
-    p_list = p_nodes.tolist()
-    nodes = [[p_list[i] for i in comp] for comp in members_loc]
-    group_l = is_group.tolist()
-    steps = [[v for v in vs if not group_l[v]] for vs in nodes]
-    gate = [len(vs) == 1 and group_l[vs[0]] for vs in nodes]
+    kern = _kernels(m0)
+    comp, m = topological_components(m0, pre, post, kern["scc"])
+    unit_ptr, order = _csr(comp, m)
+    unit_nodes = p_nodes[order]
+    size = np.diff(unit_ptr)
+    grp_p = is_group[p_nodes]
+    gate = (size == 1) & is_group[unit_nodes[np.minimum(unit_ptr[:-1], max(m0 - 1, 0))]]
+    unit_of = np.full(n, -1, dtype=np.int64)
+    unit_of[p_nodes] = comp
 
     # unit-level edges (inside a cycle: dropped; a group inside a cycle waits for all members)
-    upre = unit_loc[pre] if len(pre) else pre
-    upost = unit_loc[post] if len(post) else post
+    upre, upost = comp[pre], comp[post]
     keep = upre != upost
     upre, upost, is_mem, off_arr = upre[keep], upost[keep], is_mem[keep], off_arr[keep]
-    if cyclic:
-        gate_arr = np.asarray(gate, dtype=np.bool_)
-        is_mem = is_mem & gate_arr[upost]
-        off_arr = np.where(is_mem, off_arr, 0)
-    pred_ptr, porder = _csr(upost, m)
-    succ_ptr, sorder = _csr(upre, m)
+    is_mem &= gate[upost]
+    off_arr = np.where(is_mem, off_arr, 0)
+    pptr, porder = _csr(upost, m)
+    sptr, sorder = _csr(upre, m)
 
-    # per unit: duration, release, own deadline
-    rec, rst, rto = cols.recovery_time, cols.restart_time, cols.rto
-    onset = reading.onset
-    dur = [0] * m
-    release_loc = release_node[p_nodes].tolist()
-    release = [0] * m
-    own_deadline = [_INF] * m
-    missing: list[str] = []
-    ids = graph.ids
-    restore = reading.restore
-    for u in range(m):
-        total = 0
-        rel = 0
-        dl = _INF
-        for v in nodes[u]:
-            if not group_l[v]:
-                if v in restore:
-                    r = rec[v]
-                    if r is None:
-                        missing.append(ids[v])
-                        r = 0
-                else:
-                    r = rst[v] or 0
-                total += r
-                rel = max(rel, onset[v])
-            o = rto[v]
-            if o is not None:
-                dl = min(dl, onset[v] + o)
-        for i in members_loc[u]:
-            rel = max(rel, release_loc[i])
-        dur[u] = total
-        own_deadline[u] = dl
-        release[u] = rel
+    # per node, then per unit: duration, release, own deadline, tier, impact, id rank
+    restore = reading.restore[p_nodes]
+    rec = _values(cols.recovery_time, p_list)
+    rst = _values(cols.restart_time, p_list)
+    step_node = ~grp_p
+    missing = [
+        ids[v]
+        for v, r, s, x in zip(p_list, rec, restore, step_node, strict=True)
+        if s and x and r is None
+    ]
+    dur_node = np.where(restore, _ints(rec, 0), _ints(rst, 0)) * step_node
+    dur = np.bincount(comp, weights=dur_node, minlength=m).astype(np.int64)
+    onset = reading.onset[p_nodes]
+    release = np.zeros(m, dtype=np.int64)
+    np.maximum.at(release, comp, np.maximum(np.where(step_node, onset, 0), release_node[p_nodes]))
+    rto = _ints(_values(cols.rto, p_list), -1)
+    own = np.full(m, _INF, dtype=np.int64)
+    np.minimum.at(own, comp, np.where(rto >= 0, onset + rto, _INF))
+    tier = np.full(m, _NO_TIER, dtype=np.int64)
+    np.minimum.at(
+        tier, comp, np.where(step_node, _ints(_values(cols.tier, p_list), _NO_TIER), _NO_TIER)
+    )
+    rate_node = np.asarray(
+        [r or 0.0 for r in _values(cols.impact_per_hour, p_list)], dtype=np.float64
+    )
+    rate = np.zeros(m, dtype=np.float64)
+    np.maximum.at(rate, comp, rate_node * step_node)
+    node_rank = np.empty(m0, dtype=np.int64)
+    node_rank[np.argsort(np.asarray([ids[v] for v in p_list]), kind="stable")] = np.arange(m0)
+    id_rank = np.full(m, m0, dtype=np.int64)
+    np.minimum.at(id_rank, comp, node_rank)
+
+    fg = loc[np.asarray(f_group, dtype=np.int64)]
+    f_unit = comp[fg] if len(fg) else fg
+    fptr, forder = _csr(f_unit, m)
+    cyclic = np.flatnonzero(size > 1).tolist()
+    n_steps = np.bincount(comp, weights=step_node, minlength=m).astype(np.int64)
     for cid in sorted(missing):
         warnings.append(f"{cid}: recovery_time is missing; its restore counts as 0")
-    for comp in nodes:
-        if len(comp) > 1:
-            names = ", ".join(sorted(ids[v] for v in comp))
-            warnings.append(
-                f"dependency cycle, all DOWN: {names} are brought back together "
-                f"in one bootstrap step (its duration is the sum of theirs)"
-            )
-    min_up = graph.min_up
-    need = [int(min_up[vs[0]]) if g else 0 for vs, g in zip(nodes, gate, strict=True)]
-    fixed_counts = [fixed.get(members_loc[u][0], []) if gate[u] else [] for u in range(m)]
+    for u in cyclic:
+        names = ", ".join(sorted(ids[v] for v in unit_nodes[unit_ptr[u] : unit_ptr[u + 1]]))
+        warnings.append(
+            f"dependency cycle, all DOWN: {names} are brought back together "
+            "in one bootstrap step (its duration is the sum of theirs)"
+        )
+    first = unit_nodes[np.minimum(unit_ptr[:-1], max(m0 - 1, 0))]
     return _Network(
-        nodes=nodes,
-        steps=steps,
+        m=m,
+        unit_of=unit_of,
+        unit_ptr=unit_ptr,
+        unit_nodes=unit_nodes,
+        n_steps=n_steps,
+        is_group=is_group,
         gate=gate,
-        k=need,
+        k=np.where(gate, min_up[first], 0).astype(np.int64),
         dur=dur,
         release=release,
-        own_deadline=own_deadline,
-        pred_ptr=pred_ptr,
-        pred=upre[porder].tolist(),
-        pred_member=is_mem[porder].tolist(),
-        pred_offset=off_arr[porder].tolist(),
-        succ_ptr=succ_ptr,
-        succ=upost[sorder].tolist(),
-        succ_member=is_mem[sorder].tolist(),
-        succ_offset=off_arr[sorder].tolist(),
-        fixed_counts=fixed_counts,
-        unit_of={v: u for u, vs in enumerate(nodes) for v in vs},
+        own_deadline=own,
+        tier=tier,
+        rate=rate,
+        id_rank=id_rank,
+        pptr=pptr,
+        pred=upre[porder],
+        pmem=is_mem[porder],
+        poff=off_arr[porder],
+        sptr=sptr,
+        succ=upost[sorder],
+        smem=is_mem[sorder],
+        soff=off_arr[sorder],
+        fptr=fptr,
+        ftime=np.asarray(f_time, dtype=np.int64)[forder],
+        fnode=np.asarray(f_node, dtype=np.int64)[forder],
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# deadlines, waves and the two schedulers
-
-
-def _deadlines(net: _Network, back: list[int]) -> list[int]:
-    """SPEC §4 rule 2, from the top of the graph down (``_INF``: no RTO reaches the unit).
-
-    A DOWN group passes its deadline to the ``min_up`` members that come back first on the
-    critical path (``back``), not to the spares it does not need.
-    """
-    dl = list(net.own_deadline)
-    dur, pptr, pred, member = net.dur, net.pred_ptr, net.pred, net.pred_member
-    for u in range(len(dl) - 1, -1, -1):
-        d = dl[u]
-        if d == _INF:
-            continue
-        x = d - dur[u]
-        needed: set[int] | None = None
-        if net.gate[u]:
-            counts = [(t, 0, -1) for t, _ in net.fixed_counts[u]]
-            counts.extend(
-                (max(back[pred[e]], net.pred_offset[e]), 1, e)
-                for e in range(pptr[u], pptr[u + 1])
-                if member[e]
-            )
-            counts.sort()
-            needed = {e for _, _, e in counts[: net.k[u]] if e >= 0}
-        for e in range(pptr[u], pptr[u + 1]):
-            if needed is not None and member[e] and e not in needed:
-                continue
-            p = pred[e]
-            if x < dl[p]:
-                dl[p] = x
-    return dl
-
-
-def _waves(net: _Network) -> list[int]:
-    """The longest chain of DOWN dependencies (steps) below each unit; a group adds none."""
-    m = len(net.dur)
-    level = [0] * m
-    pptr, pred, steps = net.pred_ptr, net.pred, net.steps
-    for u in range(m):
-        best = -1
-        for e in range(pptr[u], pptr[u + 1]):
-            if level[pred[e]] > best:
-                best = level[pred[e]]
-        level[u] = best + 1 if steps[u] else best
-    return [max(x, 0) for x in level]
-
-
-def _gate_back(net: _Network, u: int, deps_back: int, back: list[int]) -> int:
-    """When a DOWN group is back: its hard dependencies, and ``min_up`` members counting."""
-    counts = [t for t, _ in net.fixed_counts[u]]
-    for e in range(net.pred_ptr[u], net.pred_ptr[u + 1]):
-        if net.pred_member[e]:
-            counts.append(max(back[net.pred[e]], net.pred_offset[e]))
-    counts.sort()
-    k = net.k[u]
-    return max(deps_back, counts[k - 1] if len(counts) >= k else _INF)
-
-
-def _critical_path(net: _Network) -> tuple[list[int], list[int]]:
-    """Unlimited capacity: every unit starts as soon as rule 1 allows (start, back per unit)."""
-    m = len(net.dur)
-    start = [0] * m
-    back = [0] * m
-    pptr, pred, member, gate, dur = (net.pred_ptr, net.pred, net.pred_member, net.gate, net.dur)
-    release = net.release
-    for u in range(m):
-        t = release[u]
-        for e in range(pptr[u], pptr[u + 1]):
-            if not member[e]:
-                b = back[pred[e]]
-                if b > t:
-                    t = b
-        if gate[u]:
-            t = _gate_back(net, u, t, back)
-        start[u] = t
-        back[u] = t + dur[u]
-    return start, back
-
-
-_FINISH, _GATE, _COUNT, _READY = 0, 1, 2, 3
-
-
-def _list_schedule(
-    net: _Network,
-    keys: list[tuple[Any, ...]],
-    pool_of: list[int],
-    n_pools: int,
-    crews: list[tuple[str, str | None]],
-    team_pool: dict[str, int],
-) -> tuple[list[int], list[int], list[int]]:
-    """Crews take ready steps by ``keys`` (smallest first); no crew idles while it could work.
-
-    Returns start, back and crew (−1 for groups) per unit.
-    """
-    m = len(net.dur)
-    start = [-1] * m
-    back = [-1] * m
-    crew_of = [-1] * m
-    pptr, member = net.pred_ptr, net.pred_member
-    sptr, succ, smember, soffset = net.succ_ptr, net.succ, net.succ_member, net.succ_offset
-    gate, k, dur = net.gate, net.k, net.dur
-    rel = list(net.release)
-    pend = [0] * m
-    for u in range(m):
-        pend[u] = sum(1 for e in range(pptr[u], pptr[u + 1]) if not member[e])
-    counted = [0] * m
-    queued = bytearray(m)
-    events: list[tuple[int, int, int, int]] = []
-    seq = 0
-    heaps: list[list[tuple[Any, ...]]] = [[] for _ in range(n_pools)]
-    # free crews per category: 0 = takes any step, 1 + pool index of its team otherwise
-    free: list[list[int]] = [[] for _ in range(n_pools + 1)]
-    cat_of = [0 if team is None else 1 + team_pool[team] for _, team in crews]
-    for c in range(len(crews)):
-        free[cat_of[c]].append(c)
-    n_free = len(crews)
-
-    def settle(w: int, t: int, stack: list[int]) -> None:
-        nonlocal seq
-        if queued[w] or pend[w] or (gate[w] and counted[w] < k[w]):
-            return
-        queued[w] = 1
-        r = rel[w]
-        if gate[w]:
-            if r > t:
-                seq += 1
-                heapq.heappush(events, (r, seq, _GATE, w))
-            else:
-                stack.append(w)
-        elif r > t:
-            seq += 1
-            heapq.heappush(events, (r, seq, _READY, w))
-        else:
-            heapq.heappush(heaps[pool_of[w]], keys[w])
-
-    def come_back(u0: int, t: int) -> None:
-        nonlocal seq
-        stack = [u0]
-        while stack:
-            u = stack.pop()
-            back[u] = t
-            if start[u] < 0:
-                start[u] = t
-            for e in range(sptr[u], sptr[u + 1]):
-                w = succ[e]
-                if smember[e]:
-                    c = soffset[e]
-                    if c > t:
-                        seq += 1
-                        heapq.heappush(events, (c, seq, _COUNT, w))
-                        continue
-                    counted[w] += 1
-                else:
-                    pend[w] -= 1
-                    if t > rel[w]:
-                        rel[w] = t
-                settle(w, t, stack)
-
-    for u in range(m):
-        for t_count, _ in net.fixed_counts[u]:
-            seq += 1
-            heapq.heappush(events, (t_count, seq, _COUNT, u))
-        if not gate[u] and pend[u] == 0:
-            queued[u] = 1
-            seq += 1
-            heapq.heappush(events, (rel[u], seq, _READY, u))
-
-    def pick(pool: int) -> int:
-        """A free crew for a step of ``pool``: its own team first, then any named, then any."""
-        if pool:
-            own = free[1 + pool]
-            if own:
-                return own[0]
-        else:
-            best = -1
-            for cat in range(2, n_pools + 1):
-                if free[cat] and (best < 0 or free[cat][0] < best):
-                    best = free[cat][0]
-            if best >= 0:
-                return best
-        return free[0][0] if free[0] else -1
-
-    while events:
-        t = events[0][0]
-        while events and events[0][0] == t:
-            _, _, code, u = heapq.heappop(events)
-            if code == _FINISH:
-                c = crew_of[u]
-                heapq.heappush(free[cat_of[c]], c)
-                n_free += 1
-                come_back(u, t)
-            elif code == _READY:
-                heapq.heappush(heaps[pool_of[u]], keys[u])
-            elif code == _GATE:
-                come_back(u, t)
-            else:  # a member counts again
-                counted[u] += 1
-                stack: list[int] = []
-                settle(u, t, stack)
-                for w in stack:
-                    come_back(w, t)
-        while n_free:
-            best_key: tuple[Any, ...] | None = None
-            best_pool = best_crew = -1
-            for pool in range(n_pools):
-                heap = heaps[pool]
-                if heap and (best_key is None or heap[0] < best_key):
-                    c = pick(pool)
-                    if c >= 0:
-                        best_key, best_pool, best_crew = heap[0], pool, c
-            if best_key is None:
-                break
-            u = heapq.heappop(heaps[best_pool])[-1]
-            heapq.heappop(free[cat_of[best_crew]])
-            n_free -= 1
-            crew_of[u] = best_crew
-            start[u] = t
-            seq += 1
-            heapq.heappush(events, (t + dur[u], seq, _FINISH, u))
-    return start, back, crew_of
 
 
 # ---------------------------------------------------------------------------------------------
 # business services: recovered, UP again, and the chain that made them late
 
 
-def _up_times(graph: Graph, reading: _Reading, net: _Network, back: list[int]) -> dict[int, int]:
+def _up_times(graph: Graph, reading: _Reading, net: _Network, back: I64) -> dict[int, int]:
     """When each component that is not UP at ∞ is UP again: its own step (or group) is back
     and so is everything it needs (hard or soft) or has as a member that was not UP at ∞."""
     n = graph.n
     in_q = reading.not_up_inf
     qn = np.flatnonzero(in_q)
-    q_nodes = qn.tolist()
+    nq = len(qn)
     loc = np.full(n, -1, dtype=np.int64)
-    loc[qn] = np.arange(len(qn), dtype=np.int64)
+    loc[qn] = np.arange(nq, dtype=np.int64)
+    arange = np.arange(n, dtype=np.int64)
     src = np.concatenate(
-        [
-            np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.dep_ptr)),
-            np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.mem_ptr)),
-        ]
+        [np.repeat(arange, np.diff(graph.dep_ptr)), np.repeat(arange, np.diff(graph.mem_ptr))]
     )
     dst = np.concatenate([graph.dep_idx, graph.mem_idx])
     both = in_q[src] & in_q[dst]
     pre, post = loc[dst[both]], loc[src[both]]
-    order = strong_order(len(qn), pre, post)
-    ptr, porder = _csr(post, len(qn))
-    preds = pre[porder].tolist()
-    unit_of = net.unit_of
-    own = [back[unit_of[v]] if v in unit_of else 0 for v in q_nodes]
-    up = [0] * len(qn)
-    for comp in order:
-        t = 0
-        for i in comp:
-            t = max(t, own[i])
-            for e in range(ptr[i], ptr[i + 1]):
-                if up[preds[e]] > t:
-                    t = up[preds[e]]
-        for i in comp:
-            up[i] = t
-    return dict(zip(q_nodes, up, strict=True))
+    kern = _kernels(nq)
+    comp, count = topological_components(nq, pre, post, kern["scc"])
+    comp_ptr, comp_order = _csr(comp, count)
+    pptr, porder = _csr(post, nq)
+    u = net.unit_of[qn]
+    own = np.where(u >= 0, back[np.maximum(u, 0)], 0) if net.m else np.zeros(nq, np.int64)
+    up = kern["_k_up"](
+        nq,
+        comp_ptr,
+        comp_order.astype(np.int64),
+        own.astype(np.int64),
+        pptr,
+        pre[porder].astype(np.int64),
+    )
+    return dict(zip(qn.tolist(), up.tolist(), strict=True))
 
 
 @dataclass
@@ -958,61 +1052,151 @@ class _Chains:
     graph: Graph
     reading: _Reading
     net: _Network
-    back: list[int]
+    back: I64
+
+    def __post_init__(self) -> None:
+        net, g, reading = self.net, self.graph, self.reading
+        self._pptr, self._pred = net.pptr.tolist(), net.pred.tolist()
+        self._pmem, self._poff = net.pmem.tolist(), net.poff.tolist()
+        self._back = self.back.tolist()
+        self._dep_ptr, self._dep_idx = g.lists("dep_ptr"), g.lists("dep_idx")
+        self._dep_hard = g.lists("dep_hard")
+        self._down_inf, self._back_at = reading.down_inf.tolist(), reading.back_at.tolist()
+        self._memo: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def binding(self, u: int) -> tuple[str, int] | None:
         """The dependency (``("unit", u)`` or ``("node", v)``) that held unit ``u`` back."""
-        net, back, g = self.net, self.back, self.graph
+        net, back, reading = self.net, self._back, self.reading
+        pred, pmem, poff = self._pred, self._pmem, self._poff
+        dep_ptr, dep_idx, dep_hard = self._dep_ptr, self._dep_idx, self._dep_hard
         cands: list[tuple[int, int, str, int]] = []  # (time, preference, what, which)
         counts: list[tuple[int, int, str, int]] = []
-        for e in range(net.pred_ptr[u], net.pred_ptr[u + 1]):
-            p = net.pred[e]
-            if net.pred_member[e]:
-                counts.append((max(back[p], net.pred_offset[e]), 0, "unit", p))
+        for e in range(self._pptr[u], self._pptr[u + 1]):
+            p = pred[e]
+            if pmem[e]:
+                counts.append((max(back[p], poff[e]), 0, "unit", p))
             else:
                 cands.append((back[p], 0, "unit", p))
-        for v in net.nodes[u]:
-            for e in range(int(g.dep_ptr[v]), int(g.dep_ptr[v + 1])):
-                d = int(g.dep_idx[e])
-                if g.dep_hard[e] and not self.reading.down_inf[d] and self.reading.back_at[d]:
-                    cands.append((int(self.reading.back_at[d]), 1, "node", d))
+        for v in net.nodes(u):
+            for e in range(dep_ptr[v], dep_ptr[v + 1]):
+                d = dep_idx[e]
+                if dep_hard[e] and not self._down_inf[d] and self._back_at[d]:
+                    cands.append((self._back_at[d], 1, "node", d))
         if net.gate[u]:
-            counts.extend((t, 1, "node", v) for t, v in net.fixed_counts[u])
+            for r in range(int(net.fptr[u]), int(net.fptr[u + 1])):
+                counts.append((int(net.ftime[r]), 1, "node", int(net.fnode[r])))
             counts.sort()
             if len(counts) >= net.k[u]:
-                cands.append(counts[net.k[u] - 1])
+                cands.append(counts[int(net.k[u]) - 1])
         if not cands:
             return None
         t, _, what, which = max(cands, key=lambda c: (c[0], -c[1]))
-        steps = net.steps[u]
-        if steps and all(v in self.reading.restore for v in steps):
-            onset = max(self.reading.onset[v] for v in steps)
-            if t <= onset:
-                return None  # it failed itself and nothing below held it back
+        steps = net.steps(u)
+        if (
+            steps
+            and all(reading.restore[v] for v in steps)
+            and t <= max(int(reading.onset[v]) for v in steps)
+        ):
+            return None  # it failed itself and nothing below held it back
         return what, which
 
+    def _next(self, here: tuple[str, int]) -> tuple[str, int] | None:
+        what, which = here
+        if what == "unit":
+            return self.binding(which)
+        rec = self.reading.rec
+        r = self.reading.last_down(which)
+        if r < 0 or rec.rule[r] == _FAILED or rec.via[r] < 0:
+            return None
+        w = int(rec.via[r])
+        u = int(self.net.unit_of[w])
+        return ("unit", u) if u >= 0 else ("node", w)
+
     def chain(self, v: int) -> list[str]:
-        """Component ids from the root failure up to ``v``."""
-        ids, net = self.graph.ids, self.net
-        out: list[str] = []
-        seen: set[tuple[str, int]] = set()
-        here: tuple[str, int] | None = ("unit", net.unit_of[v]) if v in net.unit_of else ("node", v)
-        while here is not None and here not in seen:
-            seen.add(here)
-            what, which = here
-            if what == "unit":
-                out.extend(sorted((ids[x] for x in net.nodes[which]), reverse=True))
-                here = self.binding(which)
-                continue
-            out.append(ids[which])
-            r = self.reading.last_down(which)
-            rec = self.reading.rec
-            if r < 0 or rec.rule[r] == _FAILED or rec.via[r] < 0:
-                break
-            w = int(rec.via[r])
-            here = ("unit", net.unit_of[w]) if w in net.unit_of else ("node", w)
-        out.reverse()
-        return out
+        """Component ids from the root failure up to ``v`` (shared tails are walked once)."""
+        ids, memo = self.graph.ids, self._memo
+        u = int(self.net.unit_of[v])
+        start: tuple[str, int] = ("unit", u) if u >= 0 else ("node", v)
+        path: list[tuple[str, int]] = []
+        on_path: set[tuple[str, int]] = set()
+        here: tuple[str, int] | None = start
+        while here is not None and here not in memo and here not in on_path:
+            on_path.add(here)
+            path.append(here)
+            here = self._next(here)
+        below: tuple[str, ...] = memo.get(here, ()) if here is not None else ()
+        for what, which in reversed(path):
+            names = (
+                sorted(ids[x] for x in self.net.nodes(which)) if what == "unit" else [ids[which]]
+            )
+            below = (*below, *names)
+            memo[(what, which)] = below
+        return list(memo[start])
+
+
+def _services(
+    graph: Graph, reading: _Reading, net: _Network, back: I64, cols: ComponentColumns
+) -> list[ServiceRecovery]:
+    """Every business service that is DOWN at some moment, against its RTO."""
+    rec = reading.rec
+    was_down = np.zeros(graph.n, dtype=np.bool_)
+    was_down[rec.node[rec.state == _DOWN]] = True
+    hit = np.flatnonzero(was_down & (graph.kind == _BUSINESS)).tolist()
+    if not hit:
+        return []
+    up = _up_times(graph, reading, net, back)
+    chains = _Chains(graph, reading, net, back)
+    out: list[ServiceRecovery] = []
+    for v in hit:
+        u = int(net.unit_of[v])
+        if u >= 0:
+            onset, recovered = int(reading.onset[v]), int(back[u])
+        else:
+            r = reading.last_down(v)
+            onset, recovered = int(rec.start[r]), int(rec.end[r])
+        last_end = int(rec.end[int(reading.ptr[v + 1]) - 1])
+        up_at = max(recovered, up.get(v, last_end))
+        rto = cols.rto[v]
+        breach = None if rto is None else max(0, recovered - (onset + rto))
+        out.append(
+            ServiceRecovery(
+                id=graph.ids[v],
+                tier=cols.tier[v],
+                rto=rto,
+                onset=onset,
+                recovered_at=recovered,
+                up_at=up_at,
+                breach=breach,
+                critical_chain=chains.chain(v),
+            )
+        )
+    out.sort(
+        key=lambda s: (
+            _NO_TIER if s.tier is None else s.tier,
+            -(s.breach or 0),
+            s.recovered_at,
+            s.id,
+        )
+    )
+    return out
+
+
+def _money_lost(reading: _Reading, net: _Network, back: I64, cols: ComponentColumns) -> float:
+    """``impact_per_hour`` × hours DOWN, with outages to ∞ ending when the plan brings them back."""
+    rec = reading.rec
+    down = np.flatnonzero(rec.state == _DOWN)
+    nodes = rec.node[down]
+    mask = np.zeros(len(reading.down_inf), dtype=np.bool_)
+    mask[nodes] = True
+    unique = np.flatnonzero(mask).tolist()
+    rate = np.zeros(len(reading.down_inf), dtype=np.float64)
+    rate[unique] = [r or 0.0 for r in _values(cols.impact_per_hour, unique)]
+    ends = rec.end[down].copy()
+    forever = ends < 0
+    if net.m:
+        ends[forever] = back[net.unit_of[nodes[forever]]]
+    secs = np.maximum(0, ends - rec.start[down])
+    return round(float(np.sum(rate[nodes] * secs)) / 3600.0, 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1042,19 +1226,44 @@ def plan(
         Recovery attributes per node index, for estates built without pydantic objects.
     policy
         ``"deadline"`` (SPEC: earliest deadline first, then tier, impact, id) or
-        ``"topological"`` (the naive baseline: steps in topological order, first come).
+        ``"topological"`` (the naive baseline: steps by wave then id, ignoring deadlines).
     """
+    paused = gc.isenabled()
+    gc.disable()  # hundreds of thousands of acyclic objects: no cycle hunting meanwhile
+    try:
+        return _plan(graph, impact, capacity, columns, policy)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _plan(
+    graph: Graph,
+    impact: Impact,
+    capacity: Capacity | None,
+    columns: ComponentColumns | None,
+    policy: Policy,
+) -> Plan:
     cols = columns if columns is not None else model_columns(graph)
     warnings: list[str] = []
     reading = _read(graph, impact)
     net = _network(graph, reading, cols, warnings)
-    m = len(net.dur)
-    earliest, earliest_back = _critical_path(net)
-    dl = _deadlines(net, earliest_back)
-    waves = _waves(net)
+    m = net.m
+    kern = _kernels(m)
+    args = (net.pptr, net.pred, net.pmem, net.poff, net.gate, net.k, net.fptr, net.ftime)
+    earliest, earliest_back = kern["_k_critical_path"](m, net.release, net.dur, *args, _INF)
+    dl = kern["_k_deadlines"](m, net.own_deadline, net.dur, *args, earliest_back, _INF)
+    has_step = net.n_steps > 0
+    waves = np.maximum(kern["_k_waves"](m, net.pptr, net.pred, has_step), 0)
     ids = graph.ids
     team_attr = cols.team
-    owner = [next((t for t in (team_attr[v] for v in vs) if t), None) for vs in net.steps]
+    first = net.unit_nodes[net.unit_ptr[:-1]] if m else np.zeros(0, dtype=np.int64)
+    owner = [
+        o if h else None
+        for o, h in zip(_values(team_attr, first.tolist()), has_step.tolist(), strict=True)
+    ]
+    for u in np.flatnonzero(np.diff(net.unit_ptr) > 1).tolist():  # bootstrap: first with a team
+        owner[u] = next((team_attr[v] for v in net.steps(u) if team_attr[v]), None)
 
     crew_labels: list[str] | None = None
     if capacity is None:
@@ -1063,49 +1272,79 @@ def plan(
     else:
         crews = capacity.crews()
         crew_labels = [label for label, _ in crews]
-        named = sorted(n for n in capacity.teams if n != ANY_TEAM)
+        named = sorted(t for t in capacity.teams if t != ANY_TEAM)
         team_pool = {name: i + 1 for i, name in enumerate(named)}
-        pool_of = [team_pool.get(o, 0) if o else 0 for o in owner]
+        pool_of = np.asarray([team_pool.get(o, 0) if o else 0 for o in owner], dtype=np.int64)
         if capacity.teams:
             unnamed: dict[str, int] = {}
-            for o, vs in zip(owner, net.steps, strict=True):
-                if vs and o and o not in team_pool:
+            for o in owner:
+                if o and o not in team_pool:
                     unnamed[o] = unnamed.get(o, 0) + 1
             for o, cnt in sorted(unnamed.items()):
                 warnings.append(
                     f"team {o!r} has no crews in the capacity; its {cnt} step(s) go to any crew"
                 )
-        keys = _keys(net, dl, cols, policy)
-        start, back, crew_of = _list_schedule(net, keys, pool_of, len(named) + 1, crews, team_pool)
-        if any(b < 0 for b in back):
-            stuck = sorted(ids[net.nodes[u][0]] for u in range(m) if back[u] < 0)[:5]
+        if policy == "topological":  # generations (waves), then id: first come, first served
+            unit_at = np.lexsort((np.arange(m), net.id_rank, waves))
+        else:
+            unit_at = np.lexsort((np.arange(m), net.id_rank, -net.rate, net.tier, dl))
+        rank = np.empty(m, dtype=np.int64)
+        rank[unit_at] = np.arange(m, dtype=np.int64)
+        crew_cat = np.asarray([0 if t is None else team_pool[t] for _, t in crews], np.int64)
+        start, back, crew_of = kern["_k_schedule"](
+            m,
+            rank,
+            unit_at.astype(np.int64),
+            pool_of,
+            len(named) + 1,
+            crew_cat,
+            net.release,
+            net.dur,
+            net.pptr,
+            net.pmem,
+            net.sptr,
+            net.succ,
+            net.smem,
+            net.soff,
+            net.gate,
+            net.k,
+            net.fptr,
+            net.ftime,
+        )
+        if m and back.min() < 0:
+            stuck = sorted(ids[net.nodes(u)[0]] for u in np.flatnonzero(back < 0)[:5])
             raise InputError(
                 "the impact does not match the graph: these never become ready: " + ", ".join(stuck)
             )
-        team = [crew_labels[c] if c >= 0 else None for c in crew_of]
+        team = [crew_labels[c] if c >= 0 else None for c in crew_of.tolist()]
 
     steps: list[Step] = []
-    for u in range(m):
-        vs = net.steps[u]
-        if not vs:
-            continue
-        if len(net.nodes[u]) > 1:
+    size = np.diff(net.unit_ptr).tolist()
+    start_l, back_l, wave_l, dl_l = start.tolist(), back.tolist(), waves.tolist(), dl.tolist()
+    restore = reading.restore.tolist()
+    first_l = first.tolist()
+    order = np.lexsort((net.id_rank, waves, start))
+    for u in order[has_step[order]].tolist():
+        if size[u] > 1:
             action: Action = "bootstrap"
+            comps = tuple(sorted(ids[v] for v in net.steps(u)))
         else:
-            action = "restore" if vs[0] in reading.restore else "restart"
+            v = first_l[u]
+            action = "restore" if restore[v] else "restart"
+            comps = (ids[v],)
+        d = dl_l[u]
         steps.append(
             Step(
-                components=tuple(sorted(ids[v] for v in vs)),
-                action=action,
-                start=start[u],
-                finish=back[u],
-                team=team[u],
-                wave=waves[u],
-                deadline=None if dl[u] == _INF else dl[u],
-                owner=owner[u],
+                comps,
+                action,
+                start_l[u],
+                back_l[u],
+                team[u],
+                wave_l[u],
+                None if d == _INF else d,
+                owner[u],
             )
         )
-    steps.sort(key=lambda s: (s.start, s.wave, s.components))
 
     services = _services(graph, reading, net, back, cols)
     breached = [s.breach for s in services if s.breach]
@@ -1118,93 +1357,3 @@ def plan(
     return Plan(
         steps=steps, business_services=services, totals=totals, warnings=warnings, crews=crew_labels
     )
-
-
-def _keys(
-    net: _Network, dl: list[int], cols: ComponentColumns, policy: Policy
-) -> list[tuple[Any, ...]]:
-    """Priority of each unit for the list scheduler (smaller first)."""
-    m = len(net.dur)
-    if policy == "topological":
-        return [(u,) for u in range(m)]
-    tier, rate = cols.tier, cols.impact_per_hour
-    ids_sorted = [vs for vs in net.steps]
-    keys: list[tuple[Any, ...]] = []
-    for u in range(m):
-        vs = ids_sorted[u]
-        tiers = [t for t in (tier[v] for v in vs) if t is not None]
-        rates = [r for r in (rate[v] for v in vs) if r is not None]
-        keys.append(
-            (dl[u], min(tiers, default=_NO_TIER), -max(rates, default=0.0), min(vs, default=-1), u)
-        )
-    return keys
-
-
-def _services(
-    graph: Graph,
-    reading: _Reading,
-    net: _Network,
-    back: list[int],
-    cols: ComponentColumns,
-) -> list[ServiceRecovery]:
-    """Every business service that is DOWN at some moment, against its RTO."""
-    rec = reading.rec
-    down_nodes = np.unique(rec.node[rec.state == _DOWN])
-    hit = down_nodes[graph.kind[down_nodes] == _BUSINESS].tolist()
-    if not hit:
-        return []
-    up = _up_times(graph, reading, net, back)
-    chains = _Chains(graph, reading, net, back)
-    out: list[ServiceRecovery] = []
-    for v in hit:
-        if v in net.unit_of:
-            onset, recovered = reading.onset[v], back[net.unit_of[v]]
-        else:
-            r = reading.last_down(v)
-            onset, recovered = int(rec.start[r]), int(rec.end[r])
-        last_end = int(rec.end[int(reading.ptr[v + 1]) - 1])
-        up_at = max(recovered, up.get(v, last_end))
-        rto = cols.rto[v]
-        breach = None if rto is None else max(0, recovered - (onset + rto))
-        out.append(
-            ServiceRecovery(
-                id=graph.ids[v],
-                tier=cols.tier[v],
-                rto=rto,
-                onset=onset,
-                recovered_at=recovered,
-                up_at=up_at,
-                breach=breach,
-                critical_chain=chains.chain(v),
-            )
-        )
-    out.sort(
-        key=lambda s: (
-            s.tier if s.tier is not None else _NO_TIER,
-            -(s.breach or 0),
-            s.recovered_at,
-            s.id,
-        )
-    )
-    return out
-
-
-def _money_lost(reading: _Reading, net: _Network, back: list[int], cols: ComponentColumns) -> float:
-    """``impact_per_hour`` × hours DOWN, with outages to ∞ ending when the plan brings them back."""
-    rec = reading.rec
-    down = np.flatnonzero(rec.state == _DOWN)
-    nodes = rec.node[down]
-    rate_of = cols.impact_per_hour
-    unique = np.unique(nodes).tolist()
-    rate = np.zeros(len(reading.down_inf), dtype=np.float64)
-    for v in unique:
-        r = rate_of[v]
-        if r:
-            rate[v] = r
-    ends = rec.end[down].copy()
-    forever = np.flatnonzero(ends < 0)
-    unit_of = net.unit_of
-    for i, v in zip(forever.tolist(), nodes[forever].tolist(), strict=True):
-        ends[i] = back[unit_of[v]] if v in unit_of else rec.start[down[i]]
-    secs = np.maximum(0, ends - rec.start[down])
-    return round(float(np.sum(rate[nodes] * secs)) / 3600.0, 2)

@@ -39,17 +39,37 @@ JIT_THRESHOLD = 20_000
 
 @dataclass(frozen=True)
 class Topology:
-    """Strongly connected components of the influence graph and a topological rank of each."""
+    """The graph renumbered for the kernel: nodes in topological order of the strongly
+    connected components of the influence graph (so that an instant's work walks memory
+    forwards), with the CSR arrays permuted to match.
 
+    ``order[new] = old`` and ``inv[old] = new``; ``rank[new]`` is the SCC's rank (non-decreasing)
+    and ``scc_ptr`` delimits each SCC's (consecutive) new numbers.
+    """
+
+    order: I64
+    inv: I64
     rank: I64
-    comp: I64
     scc_ptr: I64
-    scc_nodes: I64
+    arrays: dict[str, npt.NDArray[Any]]
     cyclic: list[list[int]]
 
 
+def _permute_csr(
+    ptr: I64, order: I64, inv: I64, idx: I64, *attrs: npt.NDArray[Any]
+) -> list[npt.NDArray[Any]]:
+    """Renumber a CSR adjacency: rows taken in ``order``, neighbours mapped through ``inv``."""
+    counts = np.diff(ptr)[order]
+    new_ptr = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(counts, out=new_ptr[1:])
+    gather = np.repeat(ptr[:-1][order] - new_ptr[:-1], counts) + np.arange(
+        int(new_ptr[-1]), dtype=np.int64
+    )
+    return [new_ptr, inv[idx[gather]], *(a[gather] for a in attrs)]
+
+
 def topology(graph: Graph) -> Topology:
-    """The influence graph's SCCs in topological order (computed once per graph, cached).
+    """The kernel's view of the graph (computed once per graph, cached on it).
 
     Influence runs from a dependency to its dependents and from a member to its groups.
     """
@@ -64,27 +84,35 @@ def topology(graph: Graph) -> Topology:
         ]
     )
     dst = np.concatenate([graph.dnt_idx, graph.grp_idx]).astype(np.int64)
-    order = np.argsort(src, kind="stable")
+    by_src = np.argsort(src, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
-    idx = dst[order]
-    comp, ncomp = _pick(n)["scc"](n, ptr, idx)
-    comp = np.asarray(comp, dtype=np.int64)
-    rank_of_comp = (ncomp - 1) - comp  # Tarjan numbers downstream components first
-    scc_order = np.argsort(rank_of_comp, kind="stable")
-    sizes = np.bincount(rank_of_comp, minlength=ncomp)
+    comp, ncomp = _pick(n)["scc"](n, ptr, dst[by_src])
+    rank_old = (ncomp - 1) - np.asarray(comp, dtype=np.int64)  # Tarjan numbers sinks first
+    order = np.argsort(rank_old, kind="stable").astype(np.int64)
+    inv = np.empty(n, dtype=np.int64)
+    inv[order] = np.arange(n, dtype=np.int64)
+    rank = rank_old[order]
+    sizes = np.bincount(rank_old, minlength=ncomp)
     scc_ptr = np.zeros(ncomp + 1, dtype=np.int64)
     np.cumsum(sizes, out=scc_ptr[1:])
     cyclic = [
-        [int(x) for x in scc_order[scc_ptr[c] : scc_ptr[c + 1]]] for c in np.nonzero(sizes > 1)[0]
+        [int(order[i]) for i in range(scc_ptr[c], scc_ptr[c + 1])] for c in np.nonzero(sizes > 1)[0]
     ]
-    topo = Topology(
-        rank=rank_of_comp.astype(np.int64),
-        comp=rank_of_comp.astype(np.int64),
-        scc_ptr=scc_ptr,
-        scc_nodes=scc_order.astype(np.int64),
-        cyclic=cyclic,
+    g = graph
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    (arrays["dep_ptr"], arrays["dep_idx"], arrays["dep_hard"], arrays["dep_tol"]) = _permute_csr(
+        g.dep_ptr, order, inv, g.dep_idx, g.dep_hard, g.dep_tol
     )
+    (arrays["dnt_ptr"], arrays["dnt_idx"], arrays["dnt_hard"], arrays["dnt_tol"]) = _permute_csr(
+        g.dnt_ptr, order, inv, g.dnt_idx, g.dnt_hard, g.dnt_tol
+    )
+    (arrays["mem_ptr"], arrays["mem_idx"], arrays["mem_standby"], arrays["mem_act"]) = _permute_csr(
+        g.mem_ptr, order, inv, g.mem_idx, g.mem_standby, g.mem_activation
+    )
+    arrays["grp_ptr"], arrays["grp_idx"] = _permute_csr(g.grp_ptr, order, inv, g.grp_idx)
+    arrays["min_up"] = g.min_up[order]
+    topo = Topology(order=order, inv=inv, rank=rank, scc_ptr=scc_ptr, arrays=arrays, cyclic=cyclic)
     graph._lists["__topology__"] = topo  # type: ignore[assignment]
     return topo
 
@@ -178,35 +206,22 @@ def run_kernel(
 ) -> tuple[I64, I64, npt.NDArray[np.int8], npt.NDArray[np.int8], I64]:
     """Change records (node, time, state, rule, via) for resolved root failures."""
     topo = topology(graph)
-    fptr, fstart, fend, fail_nodes = _failure_arrays(graph.n, roots)
+    a = topo.arrays
+    renumbered = [
+        RootFailure(node=int(topo.inv[f.node]), id=f.id, at=f.at, end=f.end) for f in roots
+    ]
+    fptr, fstart, fend, fail_nodes = _failure_arrays(graph.n, renumbered)
     kernels = _pick(graph.n)
     node, t, st, rule, via, _tstar = kernels["kernel"](
-        graph.n,
-        topo.rank,
-        topo.comp,
-        topo.scc_ptr,
-        topo.scc_nodes,
-        fptr,
-        fstart,
-        fend,
-        graph.dep_ptr,
-        graph.dep_idx,
-        graph.dep_hard,
-        graph.dep_tol,
-        graph.dnt_ptr,
-        graph.dnt_idx,
-        graph.dnt_hard,
-        graph.dnt_tol,
-        graph.min_up,
-        graph.mem_ptr,
-        graph.mem_idx,
-        graph.mem_standby,
-        graph.mem_activation,
-        graph.grp_ptr,
-        graph.grp_idx,
-        fail_nodes,
-    )
-    return node, t, st, rule, via
+        graph.n, topo.rank, topo.rank, topo.scc_ptr, np.arange(graph.n, dtype=np.int64),
+        fptr, fstart, fend,
+        a["dep_ptr"], a["dep_idx"], a["dep_hard"], a["dep_tol"],
+        a["dnt_ptr"], a["dnt_idx"], a["dnt_hard"], a["dnt_tol"],
+        a["min_up"], a["mem_ptr"], a["mem_idx"], a["mem_standby"], a["mem_act"],
+        a["grp_ptr"], a["grp_idx"], fail_nodes,
+    )  # fmt: skip
+    via = np.where(via >= 0, topo.order[np.maximum(via, 0)], -1)
+    return topo.order[node], t, st, rule, via
 
 
 def records_from_changes(
@@ -219,7 +234,7 @@ def records_from_changes(
 ) -> Records:
     """Change records → intervals in columns: each change lasts until the node's next change;
     UP stretches are dropped. A node's changes never repeat a state, so nothing needs merging."""
-    order = np.lexsort((t, node))
+    order = np.argsort(node, kind="stable")  # the kernel emits in time order
     node, t, st, rule, via = node[order], t[order], st[order], rule[order], via[order]
     end = np.full(len(node), -1, dtype=np.int64)
     if len(node) > 1:
