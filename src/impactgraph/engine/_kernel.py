@@ -268,8 +268,10 @@ def propagate_kernel(
             if queued[r0] != t:
                 queued[r0] = t
                 pending[r0] = 1
-                lo_r = min(lo_r, r0)
-                hi_r = max(hi_r, r0)
+                if r0 < lo_r:
+                    lo_r = r0
+                if r0 > hi_r:
+                    hi_r = r0
         c = lo_r
         while c <= hi_r:
             if pending[c] == 0:
