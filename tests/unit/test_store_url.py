@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -171,4 +172,30 @@ def test_a_writer_that_waits_too_long_gets_a_store_error(tmp_path: Path) -> None
         holder.execute("ROLLBACK")
         holder.close()
     assert store.wipe() == 1
+    store.close()
+
+
+WRITER = """
+import sys
+from impactgraph.model import Component, Kind
+from impactgraph.store import open_store
+store = open_store(sys.argv[1])
+print(" ".join(str(store.upsert_components([Component(id=f"p{sys.argv[2]}-{i}",
+                                                      kind=Kind.SERVICE)]))
+               for i in range(10)))
+"""
+
+
+def test_writers_in_other_processes_wait_for_each_other(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'estate.db'}"
+    open_store(url).close()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, url, str(p)], stdout=subprocess.PIPE)
+        for p in range(4)
+    ]
+    versions = [int(v) for p in procs for v in p.communicate(timeout=120)[0].split()]
+    assert all(p.returncode == 0 for p in procs)
+    assert sorted(versions) == list(range(1, 41))
+    store = open_store(url)
+    assert len(store.read().components) == 40
     store.close()
