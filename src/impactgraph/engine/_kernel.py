@@ -261,8 +261,8 @@ def propagate_kernel(
     changed = [np.int64(0)]
     while len(future) > 0:
         t = future[0][0]
-        lo_r = nscc
-        hi_r = -1
+        lo_r = np.int64(nscc)
+        hi_r = np.int64(-1)
         while len(future) > 0 and future[0][0] == t:
             _t, r0 = heapq.heappop(future)
             if queued[r0] != t:
