@@ -59,8 +59,11 @@ def test_without_a_url_the_environment_then_the_default_decide(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv("NEO4J_URI", raising=False)
     assert store_location(None) == store_location(DEFAULT_URL) == ("sqlite", "impactgraph.db")
-    monkeypatch.setenv(ENV_VAR, "sqlite:////srv/estate.db")
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:7687")
+    assert store_location(None) == ("neo4j", "bolt://127.0.0.1:7687")
+    monkeypatch.setenv(ENV_VAR, "sqlite:////srv/estate.db")  # wins over NEO4J_URI
     assert store_location(None) == ("sqlite", "/srv/estate.db")
     assert store_location("other.db") == ("sqlite", "other.db")  # the argument wins
 
@@ -69,6 +72,7 @@ def test_the_default_store_is_a_file_in_the_current_directory(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv("NEO4J_URI", raising=False)
     monkeypatch.chdir(tmp_path)
     store = open_store()
     try:
