@@ -42,6 +42,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple, Protocol
 
@@ -857,7 +858,13 @@ class _Network:
         return [v for v in self.nodes(u) if not self.is_group[v]]
 
     def nodes(self, u: int) -> list[int]:
-        return self.unit_nodes[self.unit_ptr[u] : self.unit_ptr[u + 1]].tolist()  # type: ignore[no-any-return]
+        """The graph nodes of unit ``u``."""
+        ptr, nodes = self._lists
+        return nodes[ptr[u] : ptr[u + 1]]
+
+    @cached_property
+    def _lists(self) -> tuple[list[int], list[int]]:
+        return self.unit_ptr.tolist(), self.unit_nodes.tolist()
 
 
 def _network(
@@ -1062,11 +1069,12 @@ class _Chains:
         self._dep_ptr, self._dep_idx = g.lists("dep_ptr"), g.lists("dep_idx")
         self._dep_hard = g.lists("dep_hard")
         self._down_inf, self._back_at = reading.down_inf.tolist(), reading.back_at.tolist()
+        self._restore, self._onset = reading.restore.tolist(), reading.onset.tolist()
         self._memo: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def binding(self, u: int) -> tuple[str, int] | None:
         """The dependency (``("unit", u)`` or ``("node", v)``) that held unit ``u`` back."""
-        net, back, reading = self.net, self._back, self.reading
+        net, back = self.net, self._back
         pred, pmem, poff = self._pred, self._pmem, self._poff
         dep_ptr, dep_idx, dep_hard = self._dep_ptr, self._dep_idx, self._dep_hard
         cands: list[tuple[int, int, str, int]] = []  # (time, preference, what, which)
@@ -1094,8 +1102,8 @@ class _Chains:
         steps = net.steps(u)
         if (
             steps
-            and all(reading.restore[v] for v in steps)
-            and t <= max(int(reading.onset[v]) for v in steps)
+            and all(self._restore[v] for v in steps)
+            and t <= max(self._onset[v] for v in steps)
         ):
             return None  # it failed itself and nothing below held it back
         return what, which
@@ -1318,38 +1326,37 @@ def _plan(
             )
         team = [crew_labels[c] if c >= 0 else None for c in crew_of.tolist()]
 
-    steps: list[Step] = []
-    size = np.diff(net.unit_ptr).tolist()
-    start_l, back_l, wave_l, dl_l = start.tolist(), back.tolist(), waves.tolist(), dl.tolist()
-    restore = reading.restore.tolist()
-    first_l = first.tolist()
     order = np.lexsort((net.id_rank, waves, start))
-    for u in order[has_step[order]].tolist():
-        if size[u] > 1:
-            action: Action = "bootstrap"
-            comps = tuple(sorted(ids[v] for v in net.steps(u)))
-        else:
-            v = first_l[u]
-            action = "restore" if restore[v] else "restart"
-            comps = (ids[v],)
-        d = dl_l[u]
-        steps.append(
-            Step(
+    sel = order[has_step[order]]
+    firsts = first[sel]
+    comps: list[tuple[str, ...]] = [(ids[v],) for v in firsts.tolist()]
+    restore = reading.restore[firsts]
+    actions = np.where(restore, "restore", "restart").tolist()
+    for i in np.flatnonzero(np.diff(net.unit_ptr)[sel] > 1).tolist():
+        comps[i] = tuple(sorted(ids[v] for v in net.steps(int(sel[i]))))
+        actions[i] = "bootstrap"
+    sel_l = sel.tolist()
+    steps = list(
+        map(
+            Step._make,
+            zip(
                 comps,
-                action,
-                start_l[u],
-                back_l[u],
-                team[u],
-                wave_l[u],
-                None if d == _INF else d,
-                owner[u],
-            )
+                actions,
+                start[sel].tolist(),
+                back[sel].tolist(),
+                _values(team, sel_l),
+                waves[sel].tolist(),
+                [None if d == _INF else d for d in dl[sel].tolist()],
+                _values(owner, sel_l),
+                strict=True,
+            ),
         )
+    )
 
     services = _services(graph, reading, net, back, cols)
     breached = [s.breach for s in services if s.breach]
     totals = Totals(
-        makespan=max((s.finish for s in steps), default=0),
+        makespan=int(back[has_step].max()) if len(steps) else 0,
         breaches=len(breached),
         breach_seconds=sum(b for b in breached if b),
         money_lost=_money_lost(reading, net, back, cols),
