@@ -79,20 +79,39 @@ class Graph:
     def from_model(cls, model: Model) -> Graph:
         """Index a validated model."""
         comps = model.components
-        edges = (
-            EdgeRow(d.source, d.target, d.type, d.strength is Strength.HARD, d.tolerance)
-            for d in model.dependencies
+        ids = [c.id for c in comps]
+        index = {cid: i for i, cid in enumerate(ids)}
+        deps = model.dependencies
+        type_code: dict[str, int] = {}
+        g = cls.from_arrays(
+            ids,
+            np.fromiter((KIND_CODE[c.kind] for c in comps), dtype=np.int8, count=len(comps)),
+            np.fromiter((index[d.source] for d in deps), dtype=np.int64, count=len(deps)),
+            np.fromiter((index[d.target] for d in deps), dtype=np.int64, count=len(deps)),
+            np.fromiter(
+                (d.strength is Strength.HARD for d in deps), dtype=np.bool_, count=len(deps)
+            ),
+            np.fromiter((d.tolerance for d in deps), dtype=np.int64, count=len(deps)),
+            np.fromiter(
+                (type_code.setdefault(d.type, len(type_code)) for d in deps),
+                dtype=np.int32,
+                count=len(deps),
+            ),
+            list(type_code),
+            _group_arrays(
+                index,
+                (
+                    (
+                        c.id,
+                        1 if c.min_up is None else c.min_up,
+                        [(m.id, m.mode is MemberMode.STANDBY, m.activation) for m in c.members],
+                    )
+                    for c in comps
+                    if c.kind is Kind.GROUP
+                ),
+            ),
+            index=index,
         )
-        members = (
-            (
-                c.id,
-                1 if c.min_up is None else c.min_up,
-                [(m.id, m.mode is MemberMode.STANDBY, m.activation) for m in c.members],
-            )
-            for c in comps
-            if c.kind is Kind.GROUP
-        )
-        g = cls.from_rows([c.id for c in comps], [c.kind for c in comps], edges, members)
         g.model = model
         return g
 
@@ -105,9 +124,7 @@ class Graph:
         groups: Iterable[tuple[str, int, Sequence[tuple[str, bool, int]]]] = (),
     ) -> Graph:
         """Index plain rows (ids must be unique and every edge must name known ids)."""
-        n = len(ids)
         index = {cid: i for i, cid in enumerate(ids)}
-        kind = np.fromiter((KIND_CODE[k] for k in kinds), dtype=np.int8, count=n)
         src: list[int] = []
         dst: list[int] = []
         hard: list[bool] = []
@@ -120,52 +137,66 @@ class Graph:
             hard.append(e.hard)
             tol.append(e.tolerance)
             typ.append(type_code.setdefault(e.type, len(type_code)))
-        s = np.asarray(src, dtype=np.int64)
-        t = np.asarray(dst, dtype=np.int64)
-        h = np.asarray(hard, dtype=np.bool_)
-        tl = np.asarray(tol, dtype=np.int64)
-        ty = np.asarray(typ, dtype=np.int32)
-        dnt_ptr, order = _csr(t, n)
-        dep_ptr, order2 = _csr(s, n)
-        min_up = np.zeros(n, dtype=np.int32)
-        g_of: list[int] = []
-        m_of: list[int] = []
-        m_sb: list[bool] = []
-        m_act: list[int] = []
-        for gid, k, mems in groups:
-            gi = index[gid]
-            min_up[gi] = k
-            for mid, standby, activation in mems:
-                g_of.append(gi)
-                m_of.append(index[mid])
-                m_sb.append(standby)
-                m_act.append(activation)
-        ga = np.asarray(g_of, dtype=np.int64)
-        ma = np.asarray(m_of, dtype=np.int64)
-        mem_ptr, morder = _csr(ga, n)
-        grp_ptr, gorder = _csr(ma, n)
+        return cls.from_arrays(
+            list(ids),
+            np.fromiter((KIND_CODE[k] for k in kinds), dtype=np.int8, count=len(ids)),
+            np.asarray(src, dtype=np.int64),
+            np.asarray(dst, dtype=np.int64),
+            np.asarray(hard, dtype=np.bool_),
+            np.asarray(tol, dtype=np.int64),
+            np.asarray(typ, dtype=np.int32),
+            list(type_code),
+            _group_arrays(index, groups),
+            index=index,
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        ids: list[str],
+        kind: npt.NDArray[np.int8],
+        src: npt.NDArray[np.int64],
+        dst: npt.NDArray[np.int64],
+        hard: npt.NDArray[np.bool_],
+        tol: npt.NDArray[np.int64],
+        typ: npt.NDArray[np.int32],
+        edge_types: list[str],
+        groups: GroupArrays,
+        index: dict[str, int] | None = None,
+    ) -> Graph:
+        """Index columns: node ``i`` is ``ids[i]`` of kind code ``kind[i]``; edge ``e`` is
+        ``src[e]`` needs ``dst[e]`` with type ``edge_types[typ[e]]``; ``groups`` are
+        (group, member, standby, activation) columns plus ``min_up`` per node."""
+        n = len(ids)
+        if index is None:
+            index = {cid: i for i, cid in enumerate(ids)}
+        dnt_ptr, order = _csr(dst, n)
+        dep_ptr, order2 = _csr(src, n)
+        g_of, m_of, m_sb, m_act, min_up = groups
+        mem_ptr, morder = _csr(g_of, n)
+        grp_ptr, gorder = _csr(m_of, n)
         return cls(
-            ids=list(ids),
+            ids=ids,
             index=index,
             kind=kind,
             dnt_ptr=dnt_ptr,
-            dnt_idx=s[order],
-            dnt_hard=h[order],
-            dnt_tol=tl[order],
-            dnt_type=ty[order],
+            dnt_idx=src[order],
+            dnt_hard=hard[order],
+            dnt_tol=tol[order],
+            dnt_type=typ[order],
             dep_ptr=dep_ptr,
-            dep_idx=t[order2],
-            dep_hard=h[order2],
-            dep_tol=tl[order2],
-            dep_type=ty[order2],
-            edge_types=list(type_code),
+            dep_idx=dst[order2],
+            dep_hard=hard[order2],
+            dep_tol=tol[order2],
+            dep_type=typ[order2],
+            edge_types=edge_types,
             min_up=min_up,
             mem_ptr=mem_ptr,
-            mem_idx=ma[morder],
-            mem_standby=np.asarray(m_sb, dtype=np.bool_)[morder],
-            mem_activation=np.asarray(m_act, dtype=np.int64)[morder],
+            mem_idx=m_of[morder],
+            mem_standby=m_sb[morder],
+            mem_activation=m_act[morder],
             grp_ptr=grp_ptr,
-            grp_idx=ga[gorder],
+            grp_idx=g_of[gorder],
         )
 
     # ---- reading -------------------------------------------------------------------------
@@ -220,6 +251,41 @@ class Graph:
     def kind_of(self, v: int) -> Kind:
         """The kind of node ``v``."""
         return KIND_CODES[int(self.kind[v])]
+
+
+GroupArrays = tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int32],
+]
+"""(group, member, standby, activation) per member edge, and ``min_up`` per node."""
+
+
+def _group_arrays(
+    index: dict[str, int], groups: Iterable[tuple[str, int, Sequence[tuple[str, bool, int]]]]
+) -> GroupArrays:
+    min_up = np.zeros(len(index), dtype=np.int32)
+    g_of: list[int] = []
+    m_of: list[int] = []
+    m_sb: list[bool] = []
+    m_act: list[int] = []
+    for gid, k, mems in groups:
+        gi = index[gid]
+        min_up[gi] = k
+        for mid, standby, activation in mems:
+            g_of.append(gi)
+            m_of.append(index[mid])
+            m_sb.append(standby)
+            m_act.append(activation)
+    return (
+        np.asarray(g_of, dtype=np.int64),
+        np.asarray(m_of, dtype=np.int64),
+        np.asarray(m_sb, dtype=np.bool_),
+        np.asarray(m_act, dtype=np.int64),
+        min_up,
+    )
 
 
 def _csr(
