@@ -49,7 +49,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from impactgraph.graph import EdgeRow, Graph
+from impactgraph.graph import KIND_CODE, EdgeRow, Graph
 from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
 
 T = TypeVar("T")
@@ -157,7 +157,35 @@ class Estate:
         was_enabled = gc.isenabled()
         gc.disable()  # no cycles are made here; the collector would only rescan the heap
         try:
-            return Graph.from_rows(self.ids, self.kinds, self.edge_rows(), self.group_rows())
+            g_of: list[int] = []
+            m_of: list[int] = []
+            m_sb: list[bool] = []
+            m_act: list[int] = []
+            min_up = np.zeros(self.n, dtype=np.int32)
+            for g, k, members in self.groups:
+                min_up[g] = k
+                for m, sb, act in members:
+                    g_of.append(g)
+                    m_of.append(m)
+                    m_sb.append(sb)
+                    m_act.append(act)
+            return Graph.from_arrays(
+                self.ids,
+                np.fromiter((KIND_CODE[k] for k in self.kinds), dtype=np.int8, count=self.n),
+                np.asarray(self.edge_src, dtype=np.int64),
+                np.asarray(self.edge_dst, dtype=np.int64),
+                np.asarray(self.edge_hard, dtype=np.bool_),
+                np.asarray(self.edge_tol, dtype=np.int64),
+                np.asarray(self.edge_type, dtype=np.int32),
+                list(EDGE_TYPES),
+                (
+                    np.asarray(g_of, dtype=np.int64),
+                    np.asarray(m_of, dtype=np.int64),
+                    np.asarray(m_sb, dtype=np.bool_),
+                    np.asarray(m_act, dtype=np.int64),
+                    min_up,
+                ),
+            )
         finally:
             if was_enabled:
                 gc.enable()
