@@ -21,7 +21,7 @@ system-deps:
 demo: install
 	$(BIN)/impactgraph validate examples/estate.yaml
 	$(BIN)/impactgraph load examples/estate.yaml --store $(STORE)
-	$(BIN)/impactgraph impact --store $(STORE) --scenario examples/scenarios/dc-london-lost.yaml
+	$(BIN)/impactgraph impact --store $(STORE) --scenario examples/scenarios/primary-dc-lost.yaml
 	$(BIN)/impactgraph explain --store $(STORE) --fail dc-london --component online-banking
 
 lint: install
