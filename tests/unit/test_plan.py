@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from impactgraph.cli.main import cli
 from impactgraph.engine.impact import Cause, Impact, Interval, Rule, State, Summary
 from impactgraph.engine.plan import Capacity, Plan, plan
 from impactgraph.engine.propagate import propagate
 from impactgraph.engine.scenario import Failure, RootFailure, Scenario
 from impactgraph.errors import InputError
 from impactgraph.graph import Graph
-from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
+from impactgraph.model import (
+    Component,
+    Dependency,
+    Kind,
+    Member,
+    MemberMode,
+    Model,
+    Strength,
+    model_to_document,
+)
 
 M, H = 60, 3600
 
@@ -379,3 +394,22 @@ def test_plan_is_deterministic() -> None:
     a = dc1_lost(Capacity(total=2)).as_dict()
     b = dc1_lost(Capacity(total=2)).as_dict()
     assert a == b
+
+
+def test_recover_command(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(model_to_document(spec_estate())))
+    runner = CliRunner()
+    base = ["recover", "--model", str(path), "--fail", "dc1"]
+    out = runner.invoke(cli, [*base, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == dc1_lost().as_dict()
+    md = runner.invoke(cli, [*base, "--teams", "1", "--format", "markdown"])
+    assert md.exit_code == 0
+    assert "## Wave 0" in md.output
+    assert "dc1 → san1 → host1 → settlement-batch → reporting" in md.output
+    csv_out = runner.invoke(cli, [*base, "--format", "csv"]).output.splitlines()
+    assert csv_out[0] == "component,action,start,finish,team,wave,deadline,slack"
+    assert csv_out[1] == "dc1,restore,0,14400,site-ops,0,11400,-3000"
+    assert runner.invoke(cli, [*base]).exit_code == 0  # the table
+    assert runner.invoke(cli, [*base, "--teams", "dba"]).exit_code == 2
