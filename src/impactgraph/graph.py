@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from impactgraph.model import Kind, MemberMode, Model, Strength
+from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
 
 KIND_CODES: tuple[Kind, ...] = tuple(Kind)
 KIND_CODE = {k: i for i, k in enumerate(KIND_CODES)}
@@ -70,8 +71,22 @@ class Graph:
     #: member → groups it belongs to (CSR)
     grp_ptr: npt.NDArray[np.int64]
     grp_idx: npt.NDArray[np.int64]
-    model: Model | None = None
-    _lists: dict[str, list[int] | list[bool]] = field(default_factory=dict, repr=False)
+    #: per-node attribute columns (Component field name → values in node order), when the
+    #: graph was read from a store without building pydantic objects
+    columns: dict[str, list[Any]] | None = field(default=None, repr=False)
+    _model: Model | None = field(default=None, repr=False)
+    _lists: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def model(self) -> Model | None:
+        """The model behind the graph; built from :attr:`columns` on first use if need be."""
+        if self._model is None and self.columns is not None:
+            self._model = self._model_from_columns()
+        return self._model
+
+    @model.setter
+    def model(self, value: Model | None) -> None:
+        self._model = value
 
     # ---- construction -----------------------------------------------------------------
 
@@ -213,24 +228,90 @@ class Graph:
 
     def lists(self, name: str) -> list[int] | list[bool]:
         """An array as a cached Python list (fast element access in pure-Python loops)."""
-        out = self._lists.get(name)
+        out: list[int] | list[bool] | None = self._lists.get(name)
         if out is None:
             out = getattr(self, name).tolist()
             self._lists[name] = out
         return out
 
+    def attr(self, name: str) -> list[Any]:
+        """One component attribute (a :class:`Component` field) per node, None where unset.
+
+        Read from :attr:`columns` when there are any, so that large graphs read from a store
+        never need the pydantic model.
+        """
+        if self.columns is not None and name in self.columns:
+            return self.columns[name]
+        key = "attr:" + name
+        cached = self._lists.get(key)
+        if cached is None:
+            model = self.model
+            if model is None:
+                cached = [None] * self.n
+            else:
+                cached = [getattr(c, name) for c in model.components]
+            self._lists[key] = cached
+        return cached
+
+    def component(self, component_id: str) -> Component | None:
+        """One component by id (from the model, or built from :attr:`columns`)."""
+        v = self.index.get(component_id)
+        if v is None:
+            return None
+        if self._model is not None or self.columns is None:
+            return self._model.by_id.get(component_id) if self._model is not None else None
+        return self._component_at(v)
+
     def rates(self) -> npt.NDArray[np.float64]:
         """``impact_per_hour`` per node (0 where unknown), cached."""
         cached = self._lists.get("__rates__")
         if cached is None:
-            r = np.zeros(self.n, dtype=np.float64)
-            if self.model is not None:
-                for c in self.model.components:
-                    if c.impact_per_hour:
-                        r[self.index[c.id]] = c.impact_per_hour
-            self._lists["__rates__"] = r  # type: ignore[assignment]
-            return r
-        return cached  # type: ignore[return-value]
+            cached = np.fromiter(
+                (r or 0.0 for r in self.attr("impact_per_hour")), dtype=np.float64, count=self.n
+            )
+            self._lists["__rates__"] = cached
+        return cached
+
+    def _component_at(self, v: int) -> Component:
+        assert self.columns is not None
+        data = {name: col[v] for name, col in self.columns.items()}
+        data["id"] = self.ids[v]
+        data["kind"] = KIND_CODES[int(self.kind[v])]
+        if "min_up" not in data:
+            data["min_up"] = int(self.min_up[v]) or None
+        data["members"] = tuple(
+            Member.model_construct(
+                id=self.ids[int(self.mem_idx[e])],
+                mode=MemberMode.STANDBY if self.mem_standby[e] else MemberMode.ACTIVE,
+                activation=int(self.mem_activation[e]),
+            )
+            for e in range(int(self.mem_ptr[v]), int(self.mem_ptr[v + 1]))
+        )
+        data["tags"] = tuple(data.get("tags") or ())
+        return Component.model_construct(**data)
+
+    def _model_from_columns(self) -> Model:
+        comps = [self._component_at(v) for v in range(self.n)]
+        ids = self.ids
+        src = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.dep_ptr)).tolist()
+        deps = [
+            Dependency.model_construct(
+                source=ids[a],
+                target=ids[b],
+                type=self.edge_types[ty],
+                strength=Strength.HARD if h else Strength.SOFT,
+                tolerance=tol,
+            )
+            for a, b, ty, h, tol in zip(
+                src,
+                self.dep_idx.tolist(),
+                self.dep_type.tolist(),
+                self.dep_hard.tolist(),
+                self.dep_tol.tolist(),
+                strict=True,
+            )
+        ]
+        return Model.model_construct(components=tuple(comps), dependencies=tuple(deps))
 
     def dependents_of(self, v: int) -> list[int]:
         """Nodes that need ``v`` (one level)."""

@@ -285,7 +285,8 @@ class Model(BaseModel):
 
     @classmethod
     def build(
-        cls, components: list[Component] | tuple[Component, ...],
+        cls,
+        components: list[Component] | tuple[Component, ...],
         dependencies: list[Dependency] | tuple[Dependency, ...] = (),
     ) -> Model:
         """Check cross-references and return the model, or raise :class:`ModelError`."""
@@ -322,70 +323,144 @@ def check_references(
     for i, c in enumerate(components):
         if counts[c.id] > 1:
             if c.id in first_seen:
-                issues.append(Issue("duplicate id", component=c.id, field="id",
-                                    path=("components", i, "id")))
+                issues.append(
+                    Issue("duplicate id", component=c.id, field="id", path=("components", i, "id"))
+                )
             first_seen.add(c.id)
         if c.kind is Kind.GROUP:
             if not c.members:
-                issues.append(Issue("a group needs at least one member", component=c.id,
-                                    field="members", path=("components", i)))
+                issues.append(
+                    Issue(
+                        "a group needs at least one member",
+                        component=c.id,
+                        field="members",
+                        path=("components", i),
+                    )
+                )
             else:
                 k = 1 if c.min_up is None else c.min_up
                 actives = sum(1 for m in c.members if m.mode is MemberMode.ACTIVE)
                 if not 1 <= k <= len(c.members):
-                    issues.append(Issue(
-                        f"min_up {k} is outside 1..{len(c.members)} (the number of members)",
-                        component=c.id, field="min_up", path=("components", i, "min_up")))
+                    issues.append(
+                        Issue(
+                            f"min_up {k} is outside 1..{len(c.members)} (the number of members)",
+                            component=c.id,
+                            field="min_up",
+                            path=("components", i, "min_up"),
+                        )
+                    )
                 elif k > actives:
                     # standbys count only after a failover: such a group would be DOWN with
                     # nothing failed
-                    issues.append(Issue(
-                        f"min_up {k} exceeds the {actives} active member(s); standby members "
-                        "count only after a failover, so make more members active or lower "
-                        "min_up", component=c.id, field="min_up",
-                        path=("components", i, "min_up")))
+                    issues.append(
+                        Issue(
+                            f"min_up {k} exceeds the {actives} active member(s); standby members "
+                            "count only after a failover, so make more members active or lower "
+                            "min_up",
+                            component=c.id,
+                            field="min_up",
+                            path=("components", i, "min_up"),
+                        )
+                    )
             seen_members: set[str] = set()
             for j, m in enumerate(c.members):
                 where: tuple[str | int, ...] = ("components", i, "members", j)
                 if m.id not in ids:
-                    issues.append(Issue(f"member {m.id!r} is not a component in the model",
-                                        component=c.id, field="members", path=where))
+                    issues.append(
+                        Issue(
+                            f"member {m.id!r} is not a component in the model",
+                            component=c.id,
+                            field="members",
+                            path=where,
+                        )
+                    )
                 if m.id == c.id:
-                    issues.append(Issue("a group cannot be its own member", component=c.id,
-                                        field="members", path=where))
+                    issues.append(
+                        Issue(
+                            "a group cannot be its own member",
+                            component=c.id,
+                            field="members",
+                            path=where,
+                        )
+                    )
                 if m.id in seen_members:
-                    issues.append(Issue(f"member {m.id!r} is listed twice", component=c.id,
-                                        field="members", path=where))
+                    issues.append(
+                        Issue(
+                            f"member {m.id!r} is listed twice",
+                            component=c.id,
+                            field="members",
+                            path=where,
+                        )
+                    )
                 seen_members.add(m.id)
                 if m.mode is MemberMode.ACTIVE and m.activation:
-                    issues.append(Issue("activation applies to standby members only",
-                                        component=c.id, field="activation",
-                                        path=(*where, "activation")))
+                    issues.append(
+                        Issue(
+                            "activation applies to standby members only",
+                            component=c.id,
+                            field="activation",
+                            path=(*where, "activation"),
+                        )
+                    )
         else:
             if c.members:
-                issues.append(Issue(f"members are only allowed on kind 'group', not {c.kind}",
-                                    component=c.id, field="members",
-                                    path=("components", i, "members")))
+                issues.append(
+                    Issue(
+                        f"members are only allowed on kind 'group', not {c.kind}",
+                        component=c.id,
+                        field="members",
+                        path=("components", i, "members"),
+                    )
+                )
             if c.min_up is not None:
-                issues.append(Issue(f"min_up is only allowed on kind 'group', not {c.kind}",
-                                    component=c.id, field="min_up",
-                                    path=("components", i, "min_up")))
+                issues.append(
+                    Issue(
+                        f"min_up is only allowed on kind 'group', not {c.kind}",
+                        component=c.id,
+                        field="min_up",
+                        path=("components", i, "min_up"),
+                    )
+                )
     seen_edges: set[tuple[str, str, str]] = set()
     for n, d in enumerate(dependencies):
         where = dep_paths[n] if dep_paths else ("dependencies", n)
         if d.source not in ids:
-            issues.append(Issue(f"dependency from unknown component {d.source!r}",
-                                component=d.source, field="from", path=where))
+            issues.append(
+                Issue(
+                    f"dependency from unknown component {d.source!r}",
+                    component=d.source,
+                    field="from",
+                    path=where,
+                )
+            )
         if d.target not in ids:
-            issues.append(Issue(f"depends on unknown component {d.target!r}",
-                                component=d.source, field="needs", path=where))
+            issues.append(
+                Issue(
+                    f"depends on unknown component {d.target!r}",
+                    component=d.source,
+                    field="needs",
+                    path=where,
+                )
+            )
         if d.source == d.target:
-            issues.append(Issue("a component cannot depend on itself", component=d.source,
-                                field="needs", path=where))
+            issues.append(
+                Issue(
+                    "a component cannot depend on itself",
+                    component=d.source,
+                    field="needs",
+                    path=where,
+                )
+            )
         key = (d.source, d.target, d.type)
         if key in seen_edges:
-            issues.append(Issue(f"dependency on {d.target!r} ({d.type}) is given twice",
-                                component=d.source, field="needs", path=where))
+            issues.append(
+                Issue(
+                    f"dependency on {d.target!r} ({d.type}) is given twice",
+                    component=d.source,
+                    field="needs",
+                    path=where,
+                )
+            )
         seen_edges.add(key)
     return issues
 
@@ -464,17 +539,36 @@ class ModelIn(BaseModel):
             del data["needs"]
             data["members"] = tuple(
                 _construct(Member, {"id": m.id, "mode": m.mode, "activation": m.activation})
-                for m in c.members)
+                for m in c.members
+            )
             components.append(_construct(Component, data))
             for j, n in enumerate(c.needs):
-                deps.append(_construct(Dependency, {
-                    "source": c.id, "target": n.id, "type": n.type, "strength": n.strength,
-                    "tolerance": n.tolerance}))
+                deps.append(
+                    _construct(
+                        Dependency,
+                        {
+                            "source": c.id,
+                            "target": n.id,
+                            "type": n.type,
+                            "strength": n.strength,
+                            "tolerance": n.tolerance,
+                        },
+                    )
+                )
                 paths.append(("components", i, "needs", j))
         for j, d in enumerate(self.dependencies):
-            deps.append(_construct(Dependency, {
-                "source": d.source, "target": d.target, "type": d.type, "strength": d.strength,
-                "tolerance": d.tolerance}))
+            deps.append(
+                _construct(
+                    Dependency,
+                    {
+                        "source": d.source,
+                        "target": d.target,
+                        "type": d.type,
+                        "strength": d.strength,
+                        "tolerance": d.tolerance,
+                    },
+                )
+            )
             paths.append(("dependencies", j))
         return components, deps, paths
 
@@ -538,8 +632,9 @@ def model_to_document(model: Model) -> dict[str, Any]:
             doc["min_up"] = c.min_up
         if c.members:
             doc["members"] = [
-                m.id if m.mode is MemberMode.ACTIVE and not m.activation else
-                {"id": m.id, "mode": m.mode.value, "activation": format_duration(m.activation)}
+                m.id
+                if m.mode is MemberMode.ACTIVE and not m.activation
+                else {"id": m.id, "mode": m.mode.value, "activation": format_duration(m.activation)}
                 for m in c.members
             ]
         if c.id in needs:

@@ -141,13 +141,7 @@ def read_model(model_path: Path | None, store_url: str | None) -> Model:
     """The model from a file, or else from a store (never both)."""
     if model_path is not None:
         return load_model_file(model_path)
-    backend, where = store_location(store_url)
-    if backend == "sqlite" and not Path(where).exists():
-        # reading must not create an empty database file as a side effect
-        raise InputError(
-            f"no store at {where}; load a model with 'impactgraph load FILE --store "
-            f"{store_url or where}' or pass --model FILE"
-        )
+    _ensure_exists(store_url)
     store = open_store(store_url)
     try:
         model = store.read()
@@ -163,8 +157,34 @@ def read_model(model_path: Path | None, store_url: str | None) -> Model:
 
 
 def read_graph(model_path: Path | None, store_url: str | None) -> Graph:
-    """The indexed graph of the model from a file or a store."""
-    return Graph.from_model(read_model(model_path, store_url))
+    """The indexed graph of the model from a file or a store (a store that can read straight
+    into a graph, like SQLite, skips building the pydantic model)."""
+    if model_path is not None:
+        return Graph.from_model(load_model_file(model_path))
+    _ensure_exists(store_url)
+    store = open_store(store_url)
+    try:
+        fast = getattr(store, "read_graph", None)
+        graph: Graph = fast() if fast is not None else Graph.from_model(store.read())
+        url = store.url
+    finally:
+        store.close()
+    if graph.n == 0:
+        raise InputError(
+            f"the store {url} holds no model; load one with 'impactgraph load FILE' "
+            "or pass --model FILE"
+        )
+    return graph
+
+
+def _ensure_exists(store_url: str | None) -> None:
+    backend, where = store_location(store_url)
+    if backend == "sqlite" and not Path(where).exists():
+        # reading must not create an empty database file as a side effect
+        raise InputError(
+            f"no store at {where}; load a model with 'impactgraph load FILE --store "
+            f"{store_url or where}' or pass --model FILE"
+        )
 
 
 def build_scenario(

@@ -239,7 +239,6 @@ def _distinct_sorted(a: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
     """Counts, business services hit and money lost (see :class:`Summary`), from columns."""
     horizon = scenario.horizon
-    model = graph.model
     is_down = rec.state == 2
     down_nodes = _distinct_sorted(rec.node[is_down])  # records are sorted by node
     deg_nodes = _distinct_sorted(rec.node[~is_down])
@@ -267,10 +266,9 @@ def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
         np.minimum.at(b_onset, inv, rec.start[rows])
         b_worst = np.zeros(m, dtype=np.int8)
         np.maximum.at(b_worst, inv, rec.state[rows])
-        by_id = model.by_id if model is not None else {}
         for i, v in enumerate(uniq.tolist()):
             cid = graph.ids[v]
-            comp = by_id.get(cid)
+            comp = graph.component(cid)
             hits.append(
                 BusinessServiceHit(
                     id=cid,

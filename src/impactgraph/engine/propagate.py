@@ -113,7 +113,7 @@ def topology(graph: Graph) -> Topology:
     arrays["grp_ptr"], arrays["grp_idx"] = _permute_csr(g.grp_ptr, order, inv, g.grp_idx)
     arrays["min_up"] = g.min_up[order]
     topo = Topology(order=order, inv=inv, rank=rank, scc_ptr=scc_ptr, arrays=arrays, cyclic=cyclic)
-    graph._lists["__topology__"] = topo  # type: ignore[assignment]
+    graph._lists["__topology__"] = topo
     return topo
 
 

@@ -147,13 +147,10 @@ class _Selector:
                 )
             code = KIND_CODE[Kind(k)]
             return [int(v) for v in (g.kind == code).nonzero()[0]]
-        if prefix in ("type", "tag"):
-            if g.model is None:
-                raise ScenarioError(f"selector {target!r} needs the model's attributes")
-            comps = g.model.components
-            if prefix == "type":
-                return [g.index[c.id] for c in comps if c.type == value]
-            return [g.index[c.id] for c in comps if value in c.tags]
+        if prefix == "type":
+            return [v for v, t in enumerate(g.attr("type")) if t == value]
+        if prefix == "tag":
+            return [v for v, tags in enumerate(g.attr("tags")) if tags and value in tags]
         if value not in g.index:
             raise UnknownComponentError(value, f"in selector {target!r}")
         root = g.index[value]

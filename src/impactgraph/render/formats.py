@@ -294,7 +294,7 @@ def chain_markdown(hops: Sequence[Hop]) -> str:
 
 
 def _name(graph: Graph, cid: str) -> str:
-    comp = graph.model.by_id.get(cid) if graph.model is not None else None
+    comp = graph.component(cid)
     return (comp.name or "") if comp is not None else ""
 
 

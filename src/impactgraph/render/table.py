@@ -150,6 +150,6 @@ def print_deps(console: Console, title: str, rows: Sequence[tuple[str, int]], gr
     table.add_column("kind")
     table.add_column("name")
     for cid, depth in rows:
-        comp = graph.model.by_id.get(cid) if graph.model is not None else None
+        comp = graph.component(cid)
         table.add_row(str(depth), cid, _kind(graph, cid), (comp.name or "") if comp else "")
     console.print(table)

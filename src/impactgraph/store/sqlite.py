@@ -42,6 +42,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from pydantic import BaseModel
 
 from impactgraph.errors import (
@@ -51,6 +52,7 @@ from impactgraph.errors import (
     StoreUnavailableError,
     UnknownComponentError,
 )
+from impactgraph.graph import KIND_CODE, Graph
 from impactgraph.model import (
     Component,
     Dependency,
@@ -337,6 +339,59 @@ class SqliteStore:
                 )
             ]
         return Model.model_construct(components=tuple(components), dependencies=tuple(dependencies))
+
+    def read_graph(self) -> Graph:
+        """The whole model as an indexed graph, straight from the rows (no pydantic objects):
+        attributes go to :attr:`Graph.columns`; ``graph.model`` is built only if asked for."""
+        with _bulk(), self._snapshot() as db:
+            rows = db.execute(_SELECT_COMPONENTS + " ORDER BY id").fetchall()
+            cols = list(zip(*rows, strict=True)) if rows else [() for _ in _COMPONENT_COLUMNS]
+            ids = list(cols[_COMPONENT_COLUMNS.index("id")])
+            index = {cid: i for i, cid in enumerate(ids)}
+            kinds = cols[_COMPONENT_COLUMNS.index("kind")]
+            kind_code = {k.value: KIND_CODE[k] for k in Kind}
+            for k in set(kinds) - set(kind_code):
+                _decode(_KINDS, k, "kind")
+            kind = np.fromiter((kind_code[k] for k in kinds), dtype=np.int8, count=len(ids))
+            columns: dict[str, list[Any]] = {
+                name: list(cols[i])
+                for i, name in enumerate(_COMPONENT_COLUMNS)
+                if name not in ("id", "kind")
+            }
+            columns["tags"] = [tuple(json.loads(t)) if t else () for t in columns["tags"]]
+            min_up_col = cols[_COMPONENT_COLUMNS.index("min_up")]
+            min_up = np.fromiter((k or 0 for k in min_up_col), dtype=np.int32, count=len(ids))
+            deps = db.execute(
+                "SELECT source, target, type, strength, tolerance FROM dependencies "
+                "ORDER BY source, target, type"
+            ).fetchall()
+            type_code: dict[str, int] = {}
+            m = len(deps)
+            src = np.fromiter((index[d[0]] for d in deps), dtype=np.int64, count=m)
+            dst = np.fromiter((index[d[1]] for d in deps), dtype=np.int64, count=m)
+            typ = np.fromiter(
+                (type_code.setdefault(d[2], len(type_code)) for d in deps), dtype=np.int32, count=m
+            )
+            hard = np.fromiter((d[3] == "hard" for d in deps), dtype=np.bool_, count=m)
+            tol = np.fromiter((d[4] for d in deps), dtype=np.int64, count=m)
+            mems = db.execute(
+                "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
+            ).fetchall()
+            k = len(mems)
+            for grp in {r[0] for r in mems if min_up[index[r[0]]] == 0}:
+                min_up[index[grp]] = 1  # min_up unset means 1
+            groups = (
+                np.fromiter((index[r[0]] for r in mems), dtype=np.int64, count=k),
+                np.fromiter((index[r[1]] for r in mems), dtype=np.int64, count=k),
+                np.fromiter((r[2] == "standby" for r in mems), dtype=np.bool_, count=k),
+                np.fromiter((r[3] for r in mems), dtype=np.int64, count=k),
+                min_up,
+            )
+        graph = Graph.from_arrays(
+            ids, kind, src, dst, hard, tol, typ, list(type_code), groups, index=index
+        )
+        graph.columns = columns
+        return graph
 
     def upsert_components(self, components: Sequence[Component]) -> int:
         """Create or replace components by id, members included; their dependencies stay."""
