@@ -2,12 +2,13 @@
 // members). Same parameters as blast_radius.cypher.
 MATCH (meta:Meta {key: 'impactgraph'})
 MATCH (x:Component {gen: meta.gen, id: $id})
-MATCH p = ANY SHORTEST (x) ((a)-[r]-(b)
-    WHERE CASE WHEN r:MEMBER_OF THEN startNode(r) = b ELSE startNode(r) = a END
-      AND ($types IS NULL
-           OR CASE WHEN r:MEMBER_OF THEN 'member' ELSE r.type END IN $types)
+MATCH p = ANY SHORTEST (x) (()-[r
+    WHERE ($types IS NULL
+           OR CASE WHEN r:HAS_MEMBER THEN 'member' ELSE r.type END IN $types)
       AND ($strength IS NULL OR coalesce(r.strength, 'hard') = $strength)
-  )+ (y)
-WHERE y <> x AND ($depth IS NULL OR length(p) <= $depth)
-RETURN y.id AS id, length(p) AS depth
+  ]->())+ (y)
+// filters on the whole path stay out of the search (see blast_radius.cypher)
+WITH x, y, length(p) AS depth
+WHERE y <> x AND ($depth IS NULL OR depth <= $depth)
+RETURN y.id AS id, depth
 ORDER BY depth, id

@@ -1,4 +1,4 @@
 // The groups that list any of $ids as a member.
 UNWIND $ids AS id
-MATCH (:Component {gen: $gen, id: id})-[:MEMBER_OF]->(g:Component)
+MATCH (g:Component)-[:HAS_MEMBER]->(:Component {gen: $gen, id: id})
 RETURN DISTINCT g.id AS id

@@ -4,8 +4,6 @@
 MATCH (meta:Meta {key: 'impactgraph'})
 MATCH (s:Component {gen: meta.gen, id: $source})
 MATCH (t:Component {gen: meta.gen, id: $target})
-MATCH p = ANY SHORTEST (s) ((a)-[r]-(b)
-    WHERE CASE WHEN r:MEMBER_OF THEN startNode(r) = b ELSE startNode(r) = a END
-  )+ (t)
+MATCH p = ANY SHORTEST (s)-[*]->(t)
 RETURN [n IN nodes(p) | n.id] AS ids,
-       [r IN relationships(p) | CASE WHEN r:MEMBER_OF THEN 'member' ELSE r.type END] AS types
+       [r IN relationships(p) | CASE WHEN r:HAS_MEMBER THEN 'member' ELSE r.type END] AS types

@@ -6,7 +6,7 @@ Graph layout (what architects see in Neo4j's own tools)::
     (:Component:Service {id, gen, kind, name, type, tier, rto, …, tags, min_up})
     (a)-[:DEPENDS_ON|RUNS_ON|LOCATED_AT|SUPPLIED_BY {type, strength, tolerance}]->(b)   a needs b
     (a)-[:DEPENDS {type: 'replicates_to', …}]->(b)      any other (custom) dependency type
-    (m)-[:MEMBER_OF {mode, activation, position}]->(g)  m is a member of group g
+    (g)-[:HAS_MEMBER {mode, activation, position}]->(m)  group g needs its member m
 
 Kind labels come from :data:`KIND_LABELS` and relationship types from :data:`REL_TYPES`:
 fixed allow-lists, passed as parameters to Cypher's dynamic labels and types, so no user
@@ -34,7 +34,7 @@ from itertools import islice
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from neo4j import GraphDatabase, ManagedTransaction
+from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 
 from impactgraph.errors import (
@@ -64,6 +64,8 @@ SCHEMA_VERSION = 1
 BATCH = 10_000
 #: how long the driver keeps retrying a transaction that fails transiently, in seconds
 RETRY_SECONDS = 60.0
+#: the server ends a user query (blast radius, paths) that runs longer, in seconds
+QUERY_SECONDS = 120.0
 #: how to start a server, for error messages
 HOW_TO_START = "start one with scripts/neo4j-local start (or docker compose up -d neo4j)"
 
@@ -83,7 +85,7 @@ REL_TYPES: dict[str, str] = {
 }
 #: the relationship type of every custom dependency type (kept in its ``type`` property)
 CUSTOM_REL = "DEPENDS"
-MEMBER_REL = "MEMBER_OF"
+MEMBER_REL = "HAS_MEMBER"
 
 # the driver logs connection failures that we raise as errors; keep them off stderr
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
@@ -470,7 +472,12 @@ class Neo4jStore:
         Used for ``blast_radius``, ``dependencies`` and ``shortest_path``.
         """
         statement = _cypher.statement(name)
-        return self._read(lambda tx: [r.data() for r in tx.run(statement, parameters)])
+
+        @unit_of_work(timeout=QUERY_SECONDS)
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(statement, parameters)]
+
+        return self._read(work)
 
     # ---- generations ------------------------------------------------------------------------
 
