@@ -103,7 +103,18 @@ def _failed_at(v, t, fptr, fstart, fend):
     return False
 
 
-def _eval_group(g, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_act):
+def _later(m, since_m, best, since_best, idr):
+    """Whether member ``m`` (in its state since ``since_m``) explains a group better than
+    ``best``: the one that changed last tipped it; ties go to the smaller id."""
+    if best < 0:
+        return True
+    if since_m != since_best:
+        return since_m > since_best
+    return idr[m] < idr[best]
+
+
+def _eval_group(g, t, state, down_since, bad_since, tstar, min_up, mem_ptr, mem_idx,
+                mem_standby, mem_act, idr):  # fmt: skip
     """Rule 4. Returns (state, via, t* candidate)."""
     k = min_up[g]
     active_up = 0
@@ -114,64 +125,53 @@ def _eval_group(g, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_a
     if ts < 0 and active_up < k:
         ts = t
     count = 0
-    first_active_down = -1
-    first_down = -1
-    first_deg = -1
+    down_via = -1  # the member that went DOWN last
+    active_down_via = -1  # the active member that went DOWN last
+    deg_via = -1  # the counting member that became DEGRADED last
     for e in range(mem_ptr[g], mem_ptr[g + 1]):
         m = mem_idx[e]
         sm = state[m]
         if sm == DOWN:
-            if first_down < 0:
-                first_down = m
-            if not mem_standby[e] and first_active_down < 0:
-                first_active_down = m
+            if _later(m, down_since[m], down_via, down_since[max(down_via, 0)], idr):
+                down_via = m
+            if not mem_standby[e] and _later(
+                m, down_since[m], active_down_via, down_since[max(active_down_via, 0)], idr
+            ):
+                active_down_via = m
             continue
         if (not mem_standby[e]) or (ts >= 0 and t >= ts + mem_act[e]):
             count += 1
-            if sm == DEGRADED and first_deg < 0:
-                first_deg = m
+            if sm == DEGRADED and _later(m, bad_since[m], deg_via, bad_since[max(deg_via, 0)], idr):
+                deg_via = m
     if count < k:
-        return DOWN, (first_active_down if first_active_down >= 0 else first_down), ts
-    if first_active_down >= 0:
-        return DEGRADED, first_active_down, ts
-    if first_deg >= 0:
-        return DEGRADED, first_deg, ts
+        return DOWN, down_via, ts
+    if active_down_via >= 0:
+        return DEGRADED, active_down_via, ts
+    if deg_via >= 0:
+        return DEGRADED, deg_via, ts
     return UP, -1, ts
 
 
-def _evaluate(
-    v,
-    t,
-    state,
-    down_since,
-    bad_since,
-    tstar,
-    fptr,
-    fstart,
-    fend,
-    dep_ptr,
-    dep_idx,
-    dep_hard,
-    dep_tol,
-    min_up,
-    mem_ptr,
-    mem_idx,
-    mem_standby,
-    mem_act,
-):
-    """Rules 1–5 for one component at ``t``. Returns (state, rule, via, t* candidate)."""
+def _evaluate(v, t, state, down_since, bad_since, tstar, fptr, fstart, fend,
+              dep_ptr, dep_idx, dep_hard, dep_tol,
+              min_up, mem_ptr, mem_idx, mem_standby, mem_act, idr):  # fmt: skip
+    """Rules 1–5 for one component at ``t``. Returns (state, rule, via, t* candidate).
+
+    Among several causes of the worst state the component's own failure comes first, then the
+    dependency with the smallest id (so the answer does not depend on the order edges were
+    listed or stored in), then the group rule.
+    """
     ts = tstar[v]
     gs = UP
     gvia = -1
     if min_up[v] > 0:  # t* depends on the members only, whatever else holds the group down
-        gs, gvia, ts = _eval_group(
-            v, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_act
-        )
+        gs, gvia, ts = _eval_group(v, t, state, down_since, bad_since, tstar, min_up, mem_ptr,
+                                   mem_idx, mem_standby, mem_act, idr)  # fmt: skip
     if _failed_at(v, t, fptr, fstart, fend):
         return DOWN, R_FAILED, -1, ts
-    best = UP
-    rule = R_NONE
-    via = -1
+    down_via = -1
+    deg_via = -1
+    deg_rule = R_NONE
     for e in range(dep_ptr[v], dep_ptr[v + 1]):
         b = dep_idx[e]
         sb = state[b]
@@ -180,20 +180,23 @@ def _evaluate(
         lim = t - dep_tol[e]
         if dep_hard[e]:
             if sb == DOWN and down_since[b] <= lim:
-                return DOWN, R_HARD, b, ts
-            if best == UP and bad_since[b] <= lim:
-                best = DEGRADED
-                rule = R_HARD
-                via = b
-        elif best == UP and sb == DOWN and down_since[b] <= lim:
-            best = DEGRADED
-            rule = R_SOFT
-            via = b
-    if gs > best:
-        best = gs
-        rule = R_GROUP
-        via = gvia
-    return best, rule, via, ts
+                if down_via < 0 or idr[b] < idr[down_via]:
+                    down_via = b
+            elif bad_since[b] <= lim and (deg_via < 0 or idr[b] < idr[deg_via]):
+                deg_via = b
+                deg_rule = R_HARD
+        elif sb == DOWN and down_since[b] <= lim and (deg_via < 0 or idr[b] < idr[deg_via]):
+            deg_via = b
+            deg_rule = R_SOFT
+    if down_via >= 0:
+        return DOWN, R_HARD, down_via, ts
+    if gs == DOWN:
+        return DOWN, R_GROUP, gvia, ts
+    if deg_via >= 0:
+        return DEGRADED, deg_rule, deg_via, ts
+    if gs == DEGRADED:
+        return DEGRADED, R_GROUP, gvia, ts
+    return UP, R_NONE, -1, ts
 
 
 def propagate_kernel(
@@ -221,6 +224,7 @@ def propagate_kernel(
     grp_ptr,
     grp_idx,
     fail_nodes,
+    idr,
 ):
     """Run the event loop. Returns change records (node, time, state, rule, via), in time order
     per node, and ``t*`` per group (−1 where never reached).
@@ -305,6 +309,7 @@ def propagate_kernel(
                     mem_idx,
                     mem_standby,
                     mem_act,
+                    idr,
                 )
                 if min_up[v] > 0 and tstar[v] < 0 <= ts:
                     tstar[v] = ts
@@ -367,6 +372,7 @@ def propagate_kernel(
                             mem_idx,
                             mem_standby,
                             mem_act,
+                            idr,
                         )
                         if ns > state[v]:
                             state[v] = ns
@@ -380,9 +386,9 @@ def propagate_kernel(
                 for i in range(lo, hi):
                     v = scc_nodes[i]
                     if min_up[v] > 0 and tstar[v] < 0:
-                        _s, _v, ts = _eval_group(
-                            v, t, state, tstar, min_up, mem_ptr, mem_idx, mem_standby, mem_act
-                        )
+                        _s, _v, ts = _eval_group(v, t, state, down_since, bad_since, tstar,
+                                                 min_up, mem_ptr, mem_idx, mem_standby,
+                                                 mem_act, idr)  # fmt: skip
                         if ts >= 0:
                             tstar[v] = ts
                             for e in range(mem_ptr[v], mem_ptr[v + 1]):

@@ -112,6 +112,11 @@ def topology(graph: Graph) -> Topology:
     )
     arrays["grp_ptr"], arrays["grp_idx"] = _permute_csr(g.grp_ptr, order, inv, g.grp_idx)
     arrays["min_up"] = g.min_up[order]
+    # causes break ties by id, whatever order the model listed (or a store read) things in
+    by_id = sorted(range(n), key=g.ids.__getitem__)
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[np.asarray(by_id, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+    arrays["id_rank"] = id_rank[order]
     topo = Topology(order=order, inv=inv, rank=rank, scc_ptr=scc_ptr, arrays=arrays, cyclic=cyclic)
     graph._lists["__topology__"] = topo
     return topo
@@ -178,7 +183,7 @@ def _compile(numba: Any) -> dict[str, Callable[..., Any]]:
         scope[name] = numba.njit(cache=True)(copy)
         return scope[name]
 
-    for name in ("_failed_at", "_eval_group", "_evaluate"):
+    for name in ("_failed_at", "_later", "_eval_group", "_evaluate"):
         jit(name)
     return {"kernel": jit("propagate_kernel"), "scc": jit("strong_components")}
 
@@ -218,7 +223,7 @@ def run_kernel(
         a["dep_ptr"], a["dep_idx"], a["dep_hard"], a["dep_tol"],
         a["dnt_ptr"], a["dnt_idx"], a["dnt_hard"], a["dnt_tol"],
         a["min_up"], a["mem_ptr"], a["mem_idx"], a["mem_standby"], a["mem_act"],
-        a["grp_ptr"], a["grp_idx"], fail_nodes,
+        a["grp_ptr"], a["grp_idx"], fail_nodes, a["id_rank"],
     )  # fmt: skip
     via = np.where(via >= 0, topo.order[np.maximum(via, 0)], -1)
     return topo.order[node], t, st, rule, via
