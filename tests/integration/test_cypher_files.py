@@ -95,22 +95,24 @@ def test_every_statement_runs_on_the_server(neo4j_store: Neo4jStore, neo4j_url: 
     neo4j_store.load(load_model_file("examples/spec-example.yaml"))
     before = neo4j_store.stats()
     uri, user, password, database = connection_settings(neo4j_url)
-    with GraphDatabase.driver(uri, auth=(user, password)) as driver:
-        with driver.session(database=database) as session:
-            for name in _cypher.names():
-                if name.startswith("schema_"):  # idempotent: IF NOT EXISTS
-                    session.run(_cypher.statement(name)).consume()
-            gen = session.run(_cypher.statement("meta_read")).single(strict=True)["gen"]
-            for name, (params, columns) in CASES.items():
-                with session.begin_transaction() as tx:
-                    result = tx.run(_cypher.statement(name), {"gen": gen, **params})
-                    rows = list(result)
-                    if columns is None:
-                        assert rows == [], name
-                    else:
-                        assert rows, f"{name} returned no row"
-                        assert set(rows[0].keys()) == columns, name
-                    tx.rollback()
+    with (
+        GraphDatabase.driver(uri, auth=(user, password)) as driver,
+        driver.session(database=database) as session,
+    ):
+        for name in _cypher.names():
+            if name.startswith("schema_"):  # idempotent: IF NOT EXISTS
+                session.run(_cypher.statement(name)).consume()
+        gen = session.run(_cypher.statement("meta_read")).single(strict=True)["gen"]
+        for name, (params, columns) in CASES.items():
+            with session.begin_transaction() as tx:
+                result = tx.run(_cypher.statement(name), {"gen": gen, **params})
+                rows = list(result)
+                if columns is None:
+                    assert rows == [], name
+                else:
+                    assert rows, f"{name} returned no row"
+                    assert set(rows[0].keys()) == columns, name
+                tx.rollback()
     assert neo4j_store.stats() == before
 
 
