@@ -176,11 +176,11 @@ class _Selector:
 def select(graph: Graph, target: str) -> list[int]:
     """Node indices a target names: an id, or ``kind:K``, ``type:T``, ``tag:T``, ``site:S``
     (everything located_at S, transitively; not S itself) or ``supplier:S`` (everything
-    supplied_by S). A selector that matches nothing is a :class:`ScenarioError`."""
+    supplied_by S), sorted by id. A selector that matches nothing is a :class:`ScenarioError`."""
     nodes = _Selector(graph).select(target)
     if not nodes:
         raise ScenarioError(f"selector {target!r} matches no component")
-    return nodes
+    return sorted(nodes, key=graph.ids.__getitem__)  # by id: the same whatever the model order
 
 
 def resolve(graph: Graph, scenario: Scenario) -> list[RootFailure]:
