@@ -39,7 +39,7 @@ def write(tmp_path: Path, text: str, name: str = "model.yaml") -> Path:
 def test_validate_good_file_prints_its_size(run: Run, spec_model: Path) -> None:
     result = run("validate", spec_model)
     assert result.exit_code == 0
-    assert result.stdout == "ok: 13 components, 13 dependencies, 1 groups\n"
+    assert result.stdout == "ok: 13 components, 13 dependencies, 1 group\n"
 
 
 def test_validate_bad_file_reports_every_error_with_its_line_and_exits_2(
@@ -93,7 +93,7 @@ def test_load_puts_the_model_in_the_store(run: Run, spec_model: Path, tmp_path: 
     url = f"sqlite:///{tmp_path / 'estate.db'}"
     result = run("load", spec_model, "--store", url)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("loaded 13 components, 13 dependencies, 1 groups into ")
+    assert result.stdout.startswith("loaded 13 components, 13 dependencies, 1 group into ")
     store = open_store(url)
     try:
         assert {c.id for c in store.read().components} == {

@@ -1,8 +1,9 @@
 """Options every command shares, and turning them into a graph and a scenario.
 
 ``--model FILE`` and ``--store URL`` are mutually exclusive; with neither, the store from
-``IMPACTGRAPH_STORE`` (else ``sqlite:///impactgraph.db``) is read. Bad input raises an
-:class:`~impactgraph.errors.InputError`, which the command group turns into exit code 2.
+``IMPACTGRAPH_STORE`` (else ``NEO4J_URI``, else ``sqlite:///impactgraph.db``) is read. Bad
+input raises an :class:`~impactgraph.errors.InputError`, which the command group turns into
+exit code 2.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def source_options(func: F) -> F:
         default=None,
         callback=_exclusive_with("model_path"),
         help="Read the model from this store (sqlite:///path.db or neo4j://…); default "
-        "$IMPACTGRAPH_STORE or sqlite:///impactgraph.db.",
+        "$IMPACTGRAPH_STORE, else $NEO4J_URI, else sqlite:///impactgraph.db.",
     )(func)
     func = click.option(
         "--model",

@@ -23,7 +23,7 @@ def model_counts(model: Model) -> str:
     groups = sum(1 for c in model.components if c.kind is Kind.GROUP)
     return (
         f"{len(model.components)} components, {len(model.dependencies)} dependencies, "
-        f"{groups} groups"
+        f"{groups} group{'' if groups == 1 else 's'}"
     )
 
 
@@ -50,7 +50,7 @@ def validate(file: Path, fmt: str) -> None:
     \b
     Example:
       impactgraph validate examples/estate.yaml
-      ok: 120 components, 240 dependencies, 9 groups
+      ok: 101 components, 170 dependencies, 17 groups
     """
     if fmt == "text":
         click.echo(f"ok: {model_counts(_read(file))}")
@@ -82,8 +82,8 @@ def validate(file: Path, fmt: str) -> None:
     "store_url",
     metavar="URL",
     default=None,
-    help="Where to load it (sqlite:///path.db or neo4j://…); default $IMPACTGRAPH_STORE or "
-    "sqlite:///impactgraph.db.",
+    help="Where to load it (sqlite:///path.db or neo4j://…); default $IMPACTGRAPH_STORE, else "
+    "$NEO4J_URI, else sqlite:///impactgraph.db.",
 )
 def load(file: Path, store_url: str | None) -> None:
     """Validate a model file, then replace the store's model with it (atomically).
@@ -93,7 +93,7 @@ def load(file: Path, store_url: str | None) -> None:
     \b
     Example:
       impactgraph load examples/estate.yaml --store sqlite:///estate.db
-      loaded 120 components, 240 dependencies, 9 groups into sqlite:///estate.db (version 1)
+      loaded 101 components, 170 dependencies, 17 groups into sqlite:///estate.db (version 1)
     """
     model = _read(file)  # validation first: a bad file never opens the store
     store = open_store(store_url)

@@ -105,12 +105,16 @@ def snapshot_at(timelines: dict[str, list[Interval]], t: int) -> list[tuple[str,
 
 
 def edge_types(graph: Graph, source: str, target: str) -> list[str]:
-    """Types of the dependencies ``source → target`` (empty for a group's member edge)."""
+    """Types of the dependencies ``source → target`` (empty for a group's member edge), and
+    the smallest tolerance where it is not 0: ``['depends_on', 'tolerance 1h']``."""
     v, w = graph.index[source], graph.index[target]
     lo, hi = int(graph.dep_ptr[v]), int(graph.dep_ptr[v + 1])
-    return sorted(
-        {graph.edge_types[int(graph.dep_type[e])] for e in range(lo, hi) if graph.dep_idx[e] == w}
-    )
+    edges = [e for e in range(lo, hi) if graph.dep_idx[e] == w]
+    words = sorted({graph.edge_types[int(graph.dep_type[e])] for e in edges})
+    tolerance = min((int(graph.dep_tol[e]) for e in edges), default=0)
+    if tolerance:
+        words.append(f"tolerance {format_duration(tolerance)}")
+    return words
 
 
 def hop_reason(hop: Hop) -> str:
