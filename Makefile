@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STORE ?= sqlite:///$(CURDIR)/demo.db
 
-.PHONY: install system-deps demo test lint typecheck unit neo4j-start neo4j-stop bench clean
+.PHONY: install system-deps demo test lint typecheck unit neo4j-start neo4j-stop bench walkthrough clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,10 @@ neo4j-start:
 
 neo4j-stop:
 	scripts/neo4j-local stop
+
+# regenerate examples/README.md with the real output of every command it shows
+walkthrough: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" examples/walkthrough/capture.sh
 
 bench: install
 	$(BIN)/python benchmarks/blast_radius.py --components 100000
