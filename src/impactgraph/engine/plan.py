@@ -42,7 +42,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple, Protocol
 
@@ -620,21 +620,153 @@ def _k_schedule(
     return start, back, crew_of
 
 
-def _k_up(nq: int, comp_ptr: I64, comp_nodes: I64, own: I64, pptr: I64, pred: I64) -> I64:
-    """UP again: the latest of its own return and that of everything below it (per SCC)."""
-    up = np.zeros(nq, dtype=np.int64)
-    for c in range(len(comp_ptr) - 1):
-        t = 0
-        for j in range(comp_ptr[c], comp_ptr[c + 1]):
-            i = comp_nodes[j]
-            if own[i] > t:
-                t = own[i]
-            for e in range(pptr[i], pptr[i + 1]):
-                if up[pred[e]] > t:
-                    t = up[pred[e]]
-        for j in range(comp_ptr[c], comp_ptr[c + 1]):
-            up[comp_nodes[j]] = t
+def _k_up(
+    n: int,
+    dep_ptr: I64,
+    dep_idx: I64,
+    mem_ptr: I64,
+    mem_idx: I64,
+    in_q: B1,
+    own: I64,
+    roots: I64,
+) -> I64:
+    """UP again: the latest ``own`` time among everything reachable from a root through
+    dependencies and members inside ``in_q`` (Tarjan's SCCs, each closed once; −1: unreached).
+    """
+    index = np.full(n, -1, dtype=np.int64)
+    low = np.zeros(n, dtype=np.int64)
+    onstack = np.zeros(n, dtype=np.bool_)
+    up = np.full(n, -1, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    call_v = np.empty(n, dtype=np.int64)
+    call_e = np.empty(n, dtype=np.int64)
+    sp = 0
+    counter = 0
+    for root in roots:
+        if index[root] != -1 or not in_q[root]:
+            continue
+        depth = 0
+        call_v[0] = root
+        call_e[0] = 0
+        index[root] = counter
+        low[root] = counter
+        counter += 1
+        stack[sp] = root
+        sp += 1
+        onstack[root] = True
+        while depth >= 0:
+            v = call_v[depth]
+            e = call_e[depth]
+            nd = dep_ptr[v + 1] - dep_ptr[v]
+            nm = mem_ptr[v + 1] - mem_ptr[v]
+            if e < nd + nm:
+                call_e[depth] = e + 1
+                w = dep_idx[dep_ptr[v] + e] if e < nd else mem_idx[mem_ptr[v] + e - nd]
+                if not in_q[w]:
+                    continue
+                if index[w] == -1:
+                    index[w] = counter
+                    low[w] = counter
+                    counter += 1
+                    stack[sp] = w
+                    sp += 1
+                    onstack[w] = True
+                    depth += 1
+                    call_v[depth] = w
+                    call_e[depth] = 0
+                elif onstack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                if low[v] == index[v]:  # v closes an SCC: everything it reaches is done
+                    top = sp
+                    t = 0
+                    while True:
+                        top -= 1
+                        x = stack[top]
+                        if own[x] > t:
+                            t = own[x]
+                        for f in range(dep_ptr[x], dep_ptr[x + 1]):
+                            y = dep_idx[f]
+                            if in_q[y] and not onstack[y] and up[y] > t:
+                                t = up[y]
+                        for f in range(mem_ptr[x], mem_ptr[x + 1]):
+                            y = mem_idx[f]
+                            if in_q[y] and not onstack[y] and up[y] > t:
+                                t = up[y]
+                        if x == v:
+                            break
+                    while sp > top:
+                        sp -= 1
+                        x = stack[sp]
+                        onstack[x] = False
+                        up[x] = t
+                depth -= 1
+                if depth >= 0:
+                    u = call_v[depth]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
     return up
+
+
+def _k_binding(
+    m: int,
+    pptr: I64,
+    pred: I64,
+    pmem: B1,
+    poff: I64,
+    gate: B1,
+    k: I64,
+    fptr: I64,
+    ftime: I64,
+    fnode: I64,
+    back: I64,
+    unit_ptr: I64,
+    unit_nodes: I64,
+    dep_ptr: I64,
+    dep_idx: I64,
+    dep_hard: B1,
+    down_inf: B1,
+    back_at: I64,
+    own_onset: I64,
+) -> tuple[I64, I64]:
+    """What held each unit back: (1, unit), (2, node) or (0, −1) when nothing below did.
+
+    The dependency that came back last (units before nodes at a tie); through a group, the
+    member whose return made ``min_up``. A unit that only restores components that failed
+    themselves (``own_onset`` ≥ 0) was held back only if that came after its onset.
+    """
+    kind = np.zeros(m, dtype=np.int64)
+    which = np.full(m, -1, dtype=np.int64)
+    for u in range(m):
+        best_t = -1
+        best_pref = 2
+        best_kind = 0
+        best_which = -1
+        for e in range(pptr[u], pptr[u + 1]):
+            if not pmem[e] and back[pred[e]] > best_t:
+                best_t, best_pref, best_kind, best_which = back[pred[e]], 0, 1, pred[e]
+        for j in range(unit_ptr[u], unit_ptr[u + 1]):
+            v = unit_nodes[j]
+            for e in range(dep_ptr[v], dep_ptr[v + 1]):
+                d = dep_idx[e]
+                if dep_hard[e] and not down_inf[d] and back_at[d] > max(best_t, 0):
+                    best_t, best_pref, best_kind, best_which = back_at[d], 1, 2, d
+        if gate[u]:
+            times, tags = _member_counts(u, pptr, pred, pmem, poff, fptr, ftime, back)
+            if len(times) >= k[u]:
+                t, tag = times[k[u] - 1], tags[k[u] - 1]
+                pref = 0 if tag >= 0 else 1
+                if t > best_t or (t == best_t and pref < best_pref):
+                    best_t, best_pref = t, pref
+                    if tag >= 0:
+                        best_kind, best_which = 1, pred[tag]
+                    else:
+                        best_kind, best_which = 2, fnode[-1 - tag]
+        if own_onset[u] >= 0 and best_t <= own_onset[u]:
+            best_kind, best_which = 0, -1  # it failed itself; nothing below held it back
+        kind[u] = best_kind
+        which[u] = best_which
+    return kind, which
 
 
 _KERNELS = (
@@ -647,6 +779,7 @@ _KERNELS = (
     "_k_waves",
     "_k_schedule",
     "_k_up",
+    "_k_binding",
 )
 #: plans with at least this many units run the compiled kernels (when numba is installed)
 JIT_THRESHOLD = 20_000
@@ -932,8 +1065,14 @@ def _network(
     unit_of[p_nodes] = comp
 
     # unit-level edges (inside a cycle: dropped; a group inside a cycle waits for all members)
+    # unit-level edges; inside a cycle they are dropped. A group inside a cycle is back with
+    # the bootstrap if enough of its members are in the cycle too; else the bootstrap waits
+    # for all its other members (and those not DOWN at ∞ by their return; see release)
     upre, upost = comp[pre], comp[post]
-    keep = upre != upost
+    inside = np.zeros(m0, dtype=np.int64)
+    np.add.at(inside, post[is_mem & (upre == upost)], 1)
+    short = inside < min_up[p_nodes]  # per local node: a group short of members in its cycle
+    keep = (upre != upost) & ~(is_mem & ~gate[upost] & ~short[post])
     upre, upost, is_mem, off_arr = upre[keep], upost[keep], is_mem[keep], off_arr[keep]
     is_mem &= gate[upost]
     off_arr = np.where(is_mem, off_arr, 0)
@@ -974,6 +1113,12 @@ def _network(
 
     fg = loc[np.asarray(f_group, dtype=np.int64)]
     f_unit = comp[fg] if len(fg) else fg
+    f_times = np.asarray(f_time, dtype=np.int64)
+    in_cycle = ~gate[f_unit] & short[fg] if len(fg) else np.zeros(0, dtype=np.bool_)
+    np.maximum.at(release, f_unit[in_cycle], f_times[in_cycle])
+    f_gate = gate[f_unit] if len(fg) else np.zeros(0, dtype=np.bool_)
+    f_unit, f_times = f_unit[f_gate], f_times[f_gate]
+    f_node_arr = np.asarray(f_node, dtype=np.int64)[f_gate]
     fptr, forder = _csr(f_unit, m)
     cyclic = np.flatnonzero(size > 1).tolist()
     n_steps = np.bincount(comp, weights=step_node, minlength=m).astype(np.int64)
@@ -1010,8 +1155,8 @@ def _network(
         smem=is_mem[sorder],
         soff=off_arr[sorder],
         fptr=fptr,
-        ftime=np.asarray(f_time, dtype=np.int64)[forder],
-        fnode=np.asarray(f_node, dtype=np.int64)[forder],
+        ftime=f_times[forder],
+        fnode=f_node_arr[forder],
     )
 
 
@@ -1019,37 +1164,24 @@ def _network(
 # business services: recovered, UP again, and the chain that made them late
 
 
-def _up_times(graph: Graph, reading: _Reading, net: _Network, back: I64) -> dict[int, int]:
-    """When each component that is not UP at ∞ is UP again: its own step (or group) is back
-    and so is everything it needs (hard or soft) or has as a member that was not UP at ∞."""
-    n = graph.n
-    in_q = reading.not_up_inf
-    qn = np.flatnonzero(in_q)
-    nq = len(qn)
-    loc = np.full(n, -1, dtype=np.int64)
-    loc[qn] = np.arange(nq, dtype=np.int64)
-    arange = np.arange(n, dtype=np.int64)
-    src = np.concatenate(
-        [np.repeat(arange, np.diff(graph.dep_ptr)), np.repeat(arange, np.diff(graph.mem_ptr))]
+def _up_times(graph: Graph, reading: _Reading, net: _Network, back: I64, roots: I64) -> I64:
+    """When each component reached from ``roots`` is UP again: its own step (or group) is back
+    and so is everything it needs (hard or soft) or has as a member that was not UP at ∞
+    (−1 for components not reached)."""
+    own = np.zeros(graph.n, dtype=np.int64)
+    stepped = net.unit_of >= 0
+    own[stepped] = back[net.unit_of[stepped]]
+    kern = _kernels(graph.n)
+    return kern["_k_up"](  # type: ignore[no-any-return]
+        graph.n,
+        graph.dep_ptr,
+        graph.dep_idx,
+        graph.mem_ptr,
+        graph.mem_idx,
+        reading.not_up_inf,
+        own,
+        roots.astype(np.int64),
     )
-    dst = np.concatenate([graph.dep_idx, graph.mem_idx])
-    both = in_q[src] & in_q[dst]
-    pre, post = loc[dst[both]], loc[src[both]]
-    kern = _kernels(nq)
-    comp, count = topological_components(nq, pre, post, kern["scc"])
-    comp_ptr, comp_order = _csr(comp, count)
-    pptr, porder = _csr(post, nq)
-    u = net.unit_of[qn]
-    own = np.where(u >= 0, back[np.maximum(u, 0)], 0) if net.m else np.zeros(nq, np.int64)
-    up = kern["_k_up"](
-        nq,
-        comp_ptr,
-        comp_order.astype(np.int64),
-        own.astype(np.int64),
-        pptr,
-        pre[porder].astype(np.int64),
-    )
-    return dict(zip(qn.tolist(), up.tolist(), strict=True))
 
 
 @dataclass
@@ -1063,50 +1195,42 @@ class _Chains:
 
     def __post_init__(self) -> None:
         net, g, reading = self.net, self.graph, self.reading
-        self._pptr, self._pred = net.pptr.tolist(), net.pred.tolist()
-        self._pmem, self._poff = net.pmem.tolist(), net.poff.tolist()
-        self._back = self.back.tolist()
-        self._dep_ptr, self._dep_idx = g.lists("dep_ptr"), g.lists("dep_idx")
-        self._dep_hard = g.lists("dep_hard")
-        self._down_inf, self._back_at = reading.down_inf.tolist(), reading.back_at.tolist()
-        self._restore, self._onset = reading.restore.tolist(), reading.onset.tolist()
+        restore = reading.restore[net.unit_nodes] & ~net.is_group[net.unit_nodes]
+        unit_sorted = np.repeat(np.arange(net.m, dtype=np.int64), np.diff(net.unit_ptr))
+        all_restore = (
+            np.bincount(unit_sorted, weights=restore, minlength=net.m) == net.n_steps
+        ) & (net.n_steps > 0)
+        own_onset = np.full(net.m, -1, dtype=np.int64)
+        np.maximum.at(own_onset, unit_sorted, reading.onset[net.unit_nodes])
+        own_onset[~all_restore] = -1
+        kind, which = _kernels(net.m)["_k_binding"](
+            net.m,
+            net.pptr,
+            net.pred,
+            net.pmem,
+            net.poff,
+            net.gate,
+            net.k,
+            net.fptr,
+            net.ftime,
+            net.fnode,
+            self.back,
+            net.unit_ptr,
+            net.unit_nodes,
+            g.dep_ptr,
+            g.dep_idx,
+            g.dep_hard,
+            reading.down_inf,
+            reading.back_at,
+            own_onset,
+        )
+        self._kind, self._which = kind.tolist(), which.tolist()
         self._memo: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def binding(self, u: int) -> tuple[str, int] | None:
         """The dependency (``("unit", u)`` or ``("node", v)``) that held unit ``u`` back."""
-        net, back = self.net, self._back
-        pred, pmem, poff = self._pred, self._pmem, self._poff
-        dep_ptr, dep_idx, dep_hard = self._dep_ptr, self._dep_idx, self._dep_hard
-        cands: list[tuple[int, int, str, int]] = []  # (time, preference, what, which)
-        counts: list[tuple[int, int, str, int]] = []
-        for e in range(self._pptr[u], self._pptr[u + 1]):
-            p = pred[e]
-            if pmem[e]:
-                counts.append((max(back[p], poff[e]), 0, "unit", p))
-            else:
-                cands.append((back[p], 0, "unit", p))
-        for v in net.nodes(u):
-            for e in range(dep_ptr[v], dep_ptr[v + 1]):
-                d = dep_idx[e]
-                if dep_hard[e] and not self._down_inf[d] and self._back_at[d]:
-                    cands.append((self._back_at[d], 1, "node", d))
-        if net.gate[u]:
-            for r in range(int(net.fptr[u]), int(net.fptr[u + 1])):
-                counts.append((int(net.ftime[r]), 1, "node", int(net.fnode[r])))
-            counts.sort()
-            if len(counts) >= net.k[u]:
-                cands.append(counts[int(net.k[u]) - 1])
-        if not cands:
-            return None
-        t, _, what, which = max(cands, key=lambda c: (c[0], -c[1]))
-        steps = net.steps(u)
-        if (
-            steps
-            and all(self._restore[v] for v in steps)
-            and t <= max(self._onset[v] for v in steps)
-        ):
-            return None  # it failed itself and nothing below held it back
-        return what, which
+        kind = self._kind[u]
+        return None if kind == 0 else ("unit" if kind == 1 else "node", self._which[u])
 
     def _next(self, here: tuple[str, int]) -> tuple[str, int] | None:
         what, which = here
@@ -1139,7 +1263,11 @@ class _Chains:
             )
             below = (*below, *names)
             memo[(what, which)] = below
-        return list(memo[start])
+        out = list(memo[start])
+        if out[-1] != ids[v]:  # a bootstrap step: the service itself closes the chain
+            out.remove(ids[v])
+            out.append(ids[v])
+        return out
 
 
 def _services(
@@ -1152,7 +1280,7 @@ def _services(
     hit = np.flatnonzero(was_down & (graph.kind == _BUSINESS)).tolist()
     if not hit:
         return []
-    up = _up_times(graph, reading, net, back)
+    up = _up_times(graph, reading, net, back, np.asarray(hit, dtype=np.int64))
     chains = _Chains(graph, reading, net, back)
     out: list[ServiceRecovery] = []
     for v in hit:
@@ -1163,7 +1291,7 @@ def _services(
             r = reading.last_down(v)
             onset, recovered = int(rec.start[r]), int(rec.end[r])
         last_end = int(rec.end[int(reading.ptr[v + 1]) - 1])
-        up_at = max(recovered, up.get(v, last_end))
+        up_at = max(recovered, int(up[v]) if up[v] >= 0 else last_end)
         rto = cols.rto[v]
         breach = None if rto is None else max(0, recovered - (onset + rto))
         out.append(
@@ -1338,7 +1466,7 @@ def _plan(
     sel_l = sel.tolist()
     steps = list(
         map(
-            Step._make,
+            partial(tuple.__new__, Step),
             zip(
                 comps,
                 actions,
