@@ -29,6 +29,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any, TypeVar
@@ -62,6 +63,8 @@ from impactgraph.store.base import EdgeKey, Progress, StoreStats
 SCHEMA_VERSION = 1
 #: rows per transaction during a whole-model load (and per progress report)
 BATCH = 10_000
+#: transactions of one load that run side by side (one client core, one server core)
+WORKERS = 2
 #: how long the driver keeps retrying a transaction that fails transiently, in seconds
 RETRY_SECONDS = 60.0
 #: the server ends a user query (blast radius, paths) that runs longer, in seconds
@@ -267,17 +270,31 @@ class Neo4jStore:
         if progress:
             progress(0, total)
         gen = self._write(lambda tx: int(_single(tx, "load_reserve_generation")["gen"]))
+        # edges by target: batches running side by side then seldom lock the same nodes
+        dependencies = sorted(model.dependencies, key=lambda d: d.target)
         try:
-            for name, rows in (
-                ("load_components", map(_component_row, model.components)),
-                ("load_dependencies", map(_dependency_row, model.dependencies)),
-                ("create_members", iter(members)),
-            ):
-                while batch := list(islice(rows, BATCH)):
-                    self._write(_runner(name, rows=batch, gen=gen))
-                    done += len(batch)
-                    if progress:
-                        progress(done, total)
+            with ThreadPoolExecutor(WORKERS, thread_name_prefix="neo4j-load") as pool:
+                # each phase is complete before the next: edges MATCH the nodes written before
+                for name, rows in (
+                    ("load_components", map(_component_row, model.components)),
+                    ("load_dependencies", map(_dependency_row, dependencies)),
+                    ("create_members", iter(members)),
+                ):
+                    running: set[Future[int]] = set()
+                    while True:
+                        batch = list(islice(rows, BATCH))
+                        if batch:
+                            running.add(
+                                pool.submit(self._write, _runner(name, rows=batch, gen=gen))
+                            )
+                        if running and (not batch or len(running) >= 2 * WORKERS):
+                            finished, running = wait(running, return_when=FIRST_COMPLETED)
+                            for future in finished:
+                                done += future.result()
+                                if progress:
+                                    progress(done, total)
+                        if not batch and not running:
+                            break
             switched = self._write(lambda tx: _single(tx, "load_switch", gen=gen))
         except BaseException:
             self._drop_generation(gen)
@@ -509,12 +526,15 @@ def _single(tx: ManagedTransaction, name: str, **parameters: Any) -> dict[str, A
 def _runner(
     name: str, *, single: str | None = None, **parameters: Any
 ) -> Callable[[ManagedTransaction], int]:
-    """A transaction function that runs one statement (and returns column ``single``)."""
+    """A transaction function that runs one statement.
+
+    It returns column ``single`` of the one row, or else the number of ``rows`` it was given.
+    """
 
     def work(tx: ManagedTransaction) -> int:
         if single is None:
             _run(tx, name, **parameters)
-            return 0
+            return len(parameters.get("rows", ()))
         return int(_single(tx, name, **parameters)[single])
 
     return work
