@@ -137,6 +137,8 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
     by_wave: dict[int, list[Step]] = {}
     for step in plan.steps:
         by_wave.setdefault(step.wave, []).append(step)
+    if not plan.steps:
+        out += ["No recovery steps: nothing stays DOWN until recovered.", ""]
     for wave in sorted(by_wave):
         steps = by_wave[wave]
         first = min(x.start for x in steps)
@@ -154,6 +156,10 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
 def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
     """Steps (the first ``limit``), business services and totals as rich tables."""
     steps = plan.steps if limit is None else plan.steps[:limit]
+    if not steps:
+        console.print(
+            "No recovery steps: nothing stays DOWN until recovered (every outage ends on its own)."
+        )
     table = Table(title="Recovery steps (in start order)", title_justify="left")
     for col in (
         "#",
@@ -184,7 +190,8 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
             str(slack),
             style=style,
         )
-    console.print(table)
+    if steps:
+        console.print(table)
     if limit is not None and len(plan.steps) > limit:
         console.print(
             f"… and {len(plan.steps) - limit} more steps (use --format csv or json for all)"
