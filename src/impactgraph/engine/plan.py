@@ -948,6 +948,14 @@ def _values(column: Sequence[Any], nodes: list[int]) -> list[Any]:
     return [column[v] for v in nodes]
 
 
+def _sortable(ids: list[str]) -> npt.NDArray[Any]:
+    """Ids as an array that sorts like the strings (bytes when ASCII: faster to sort)."""
+    try:
+        return np.array(ids, dtype="S")
+    except UnicodeEncodeError:
+        return np.asarray(ids)
+
+
 def _ints(values: list[Any], default: int) -> I64:
     return np.asarray([default if x is None else x for x in values], dtype=np.int64)
 
@@ -1107,7 +1115,7 @@ def _network(
     rate = np.zeros(m, dtype=np.float64)
     np.maximum.at(rate, comp, rate_node * step_node)
     node_rank = np.empty(m0, dtype=np.int64)
-    node_rank[np.argsort(np.asarray([ids[v] for v in p_list]), kind="stable")] = np.arange(m0)
+    node_rank[np.argsort(_sortable(_values(ids, p_list)), kind="stable")] = np.arange(m0)
     id_rank = np.full(m, m0, dtype=np.int64)
     np.minimum.at(id_rank, comp, node_rank)
 
@@ -1457,7 +1465,7 @@ def _plan(
     order = np.lexsort((net.id_rank, waves, start))
     sel = order[has_step[order]]
     firsts = first[sel]
-    comps: list[tuple[str, ...]] = [(ids[v],) for v in firsts.tolist()]
+    comps: list[tuple[str, ...]] = list(zip(_values(ids, firsts.tolist())))
     restore = reading.restore[firsts]
     actions = np.where(restore, "restore", "restart").tolist()
     for i in np.flatnonzero(np.diff(net.unit_ptr)[sel] > 1).tolist():
