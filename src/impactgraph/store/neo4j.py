@@ -270,15 +270,18 @@ class Neo4jStore:
         if progress:
             progress(0, total)
         gen = self._write(lambda tx: int(_single(tx, "load_reserve_generation")["gen"]))
-        # edges by target: batches running side by side then seldom lock the same nodes
+        # edges by target: a node's new relationships go in few transactions
         dependencies = sorted(model.dependencies, key=lambda d: d.target)
         try:
             with ThreadPoolExecutor(WORKERS, thread_name_prefix="neo4j-load") as pool:
-                # each phase is complete before the next: edges MATCH the nodes written before
-                for name, rows in (
-                    ("load_components", map(_component_row, model.components)),
-                    ("load_dependencies", map(_dependency_row, dependencies)),
-                    ("create_members", iter(members)),
+                # each phase is complete before the next: edges MATCH the nodes written before.
+                # Component batches lock only their new nodes, so they run side by side; edge
+                # batches lock shared nodes in any order and would deadlock (then back off for
+                # minutes), so they run one at a time
+                for name, rows, in_flight in (
+                    ("load_components", map(_component_row, model.components), 2 * WORKERS),
+                    ("load_dependencies", map(_dependency_row, dependencies), 1),
+                    ("create_members", iter(members), 1),
                 ):
                     running: set[Future[int]] = set()
                     while True:
@@ -287,7 +290,7 @@ class Neo4jStore:
                             running.add(
                                 pool.submit(self._write, _runner(name, rows=batch, gen=gen))
                             )
-                        if running and (not batch or len(running) >= 2 * WORKERS):
+                        if running and (not batch or len(running) >= in_flight):
                             finished, running = wait(running, return_when=FIRST_COMPLETED)
                             for future in finished:
                                 done += future.result()
