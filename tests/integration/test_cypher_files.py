@@ -7,6 +7,7 @@ SPEC example, so the store is left as it was.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,7 +93,7 @@ def test_every_cypher_file_has_a_case() -> None:
 
 
 def test_every_statement_runs_on_the_server(neo4j_store: Neo4jStore, neo4j_url: str) -> None:
-    neo4j_store.load(load_model_file("examples/spec-example.yaml"))
+    neo4j_store.load(load_model_file(Path(__file__).parents[2] / "examples/spec-example.yaml"))
     before = neo4j_store.stats()
     uri, user, password, database = connection_settings(neo4j_url)
     with (

@@ -9,6 +9,7 @@ as sets of ``(id, depth)``.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -107,7 +108,7 @@ def test_shortest_path_is_a_shortest_chain_of_needs(neo4j_store: Neo4jStore, see
 def test_the_spec_example_blast_radius_of_dc1(neo4j_store: Neo4jStore) -> None:
     from impactgraph.modelfile import load_model_file
 
-    neo4j_store.load(load_model_file("examples/spec-example.yaml"))
+    neo4j_store.load(load_model_file(Path(__file__).parents[2] / "examples/spec-example.yaml"))
     rows = neo4j_store.query("blast_radius", id="dc1", depth=None, types=None, strength=None)
     assert {(r["id"], r["depth"]) for r in rows} == {
         ("san1", 1),
