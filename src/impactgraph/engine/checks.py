@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from impactgraph.engine.plan import topological_components
+from impactgraph.engine._plan_kernel import topological_components
 from impactgraph.errors import InputError
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Kind, format_duration
