@@ -11,6 +11,8 @@ with :meth:`Neo4jStore.load` (atomic generation switch, ``UNWIND`` batches) and 
 * ``engine_propagate_ms`` — :func:`impactgraph.engine.propagate.propagate` for "site-0 fails
   at 0 for ∞" with the full SPEC §3 semantics (states, groups, tolerances, causes).
 
+Each of the three is the best of two runs (the first pays for query planning or JIT).
+
 The Cypher and engine reachability sets are checked to be equal.
 
 Usage (the server from ``scripts/neo4j-local start``)::
@@ -68,6 +70,12 @@ def timed(label: str, func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]
     return value, seconds
 
 
+def best_of_two(label: str, func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    value, first = timed(label, func, *args, **kwargs)
+    _, second = timed(label, func, *args, **kwargs)
+    return value, min(first, second)
+
+
 def run_size(store: Neo4jStore, n: int, seed: int) -> dict[str, Any]:
     print(f"{n} components (seed {seed})", flush=True)
     estate, _ = timed("generate", estate_gen.generate, n, seed)
@@ -91,10 +99,13 @@ def run_size(store: Neo4jStore, n: int, seed: int) -> dict[str, Any]:
     graph, build_s = timed("graph", Graph.from_model, back)
     site = estate.site_id(0)
     params = {"id": site, "depth": None, "types": None, "strength": None}
-    cypher_rows, cypher_s = timed("cypher blast_radius", store.query, "blast_radius", **params)
-    reach, reach_s = timed("engine dependents", dependents, graph, site)
     scenario = Scenario(failures=(Failure(target=site),))
-    impact, propagate_s = timed("engine propagate", propagate, graph, scenario)
+    # best of two: the first run of each pays for query planning or JIT compilation
+    cypher_rows, cypher_s = best_of_two(
+        "cypher blast_radius", store.query, "blast_radius", **params
+    )
+    reach, reach_s = best_of_two("engine dependents", dependents, graph, site)
+    impact, propagate_s = best_of_two("engine propagate", propagate, graph, scenario)
     cypher_set = {(r["id"], r["depth"]) for r in cypher_rows}
     if cypher_set != set(reach):
         raise SystemExit(f"cypher and engine reachability differ for {site}")
