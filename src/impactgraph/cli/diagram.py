@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -105,7 +106,7 @@ def diagram(
     if output is not None:
         output.write_bytes(image)
         return
-    stdout = click.get_binary_stream("stdout")
-    if stdout.isatty():
+    stdout = sys.stdout.buffer
+    if sys.stdout.isatty():
         raise InputError(f"a {fmt} image would garble the terminal; give --output FILE")
     stdout.write(image)
