@@ -14,5 +14,5 @@ MATCH p = ANY SHORTEST (x) (()<-[r
 // the search try every longer trail to the same node
 WITH x, y, length(p) AS depth
 WHERE y <> x AND ($depth IS NULL OR depth <= $depth)
-RETURN y.id AS id, depth
+RETURN y.id AS id, depth, y.kind AS kind, y.name AS name
 ORDER BY depth, id

@@ -10,5 +10,5 @@ MATCH p = ANY SHORTEST (x) (()-[r
 // filters on the whole path stay out of the search (see blast_radius.cypher)
 WITH x, y, length(p) AS depth
 WHERE y <> x AND ($depth IS NULL OR depth <= $depth)
-RETURN y.id AS id, depth
+RETURN y.id AS id, depth, y.kind AS kind, y.name AS name
 ORDER BY depth, id

@@ -76,12 +76,13 @@ CASES: dict[str, tuple[dict[str, Any], set[str] | None]] = {
     "stats_edges": ({}, {"members", "dependencies"}),
     "blast_radius": (
         {"id": "dc1", "depth": None, "types": None, "strength": None},
-        {"id", "depth"},
+        {"id", "depth", "kind", "name"},
     ),
     "dependencies": (
         {"id": "card-payments", "depth": 2, "types": None, "strength": "hard"},
-        {"id", "depth"},
+        {"id", "depth", "kind", "name"},
     ),
+    "component_exists": ({"id": "dc1"}, {"id"}),
     "shortest_path": ({"source": "card-payments", "target": "dc1"}, {"ids", "types"}),
 }
 
