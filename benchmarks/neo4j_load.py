@@ -19,6 +19,8 @@ Usage (the server from ``scripts/neo4j-local start``)::
 
     python benchmarks/neo4j_load.py --components 100000 --components 1000000
 
+``--load-only`` times the load alone (for quick iterations on the load path).
+
 The store URL comes from ``--store``, else ``$IMPACTGRAPH_TEST_NEO4J``, else
 ``scripts/neo4j-local url``. The last line of output is one JSON object.
 """
@@ -76,7 +78,7 @@ def best_of_two(label: str, func: Any, *args: Any, **kwargs: Any) -> tuple[Any, 
     return value, min(first, second)
 
 
-def run_size(store: Neo4jStore, n: int, seed: int) -> dict[str, Any]:
+def run_size(store: Neo4jStore, n: int, seed: int, *, load_only: bool = False) -> dict[str, Any]:
     print(f"{n} components (seed {seed})", flush=True)
     estate, _ = timed("generate", estate_gen.generate, n, seed)
     model, _ = timed("to_model", estate.to_model, check=False)
@@ -95,6 +97,16 @@ def run_size(store: Neo4jStore, n: int, seed: int) -> dict[str, Any]:
 
     _, load_s = timed("load", store.load, model, progress=progress)
     del model
+    loaded = {
+        "components": components,
+        "dependencies": dependencies,
+        "members": members,
+        "load_s": round(load_s, 2),
+        "components_per_s": round(components / load_s),
+        "rows_per_s": round(rows / load_s),
+    }
+    if load_only:
+        return loaded
     back, read_s = timed("read", store.read)
     graph, build_s = timed("graph", Graph.from_model, back)
     site = estate.site_id(0)
@@ -110,12 +122,7 @@ def run_size(store: Neo4jStore, n: int, seed: int) -> dict[str, Any]:
     if cypher_set != set(reach):
         raise SystemExit(f"cypher and engine reachability differ for {site}")
     return {
-        "components": components,
-        "dependencies": dependencies,
-        "members": members,
-        "load_s": round(load_s, 2),
-        "components_per_s": round(components / load_s),
-        "rows_per_s": round(rows / load_s),
+        **loaded,
         "read_s": round(read_s, 2),
         "graph_build_s": round(build_s, 2),
         "blast_radius_count": len(cypher_set),
@@ -132,11 +139,14 @@ def main() -> None:
     parser.add_argument("--components", type=int, action="append", metavar="N")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--store", default=None, metavar="URL")
+    parser.add_argument(
+        "--load-only", action="store_true", help="time the load only (no read back, no queries)"
+    )
     args = parser.parse_args()
     sizes = args.components or [100_000, 1_000_000]
     store = Neo4jStore(store_url(args.store))
     try:
-        results = [run_size(store, n, args.seed) for n in sizes]
+        results = [run_size(store, n, args.seed, load_only=args.load_only) for n in sizes]
     finally:
         store.close()
     best = max(r["components_per_s"] for r in results)

@@ -1,6 +1,8 @@
-// Bulk create dependencies (a needs b) of generation $gen; row.rel comes from an allow-list.
+// Bulk create dependencies (a needs b) of generation $gen, all of relationship type $rel
+// (from an allow-list). A row is [source node, target node, type, strength, tolerance] with
+// the internal node ids that load_components returned in this load; the gen test makes sure
+// an id names a node of this generation.
 UNWIND $rows AS row
-MATCH (a:Component {gen: $gen, id: row.source})
-MATCH (b:Component {gen: $gen, id: row.target})
-CREATE (a)-[r:$(row.rel)]->(b)
-SET r.type = row.type, r.strength = row.strength, r.tolerance = row.tolerance
+MATCH (a) WHERE id(a) = row[0] AND a.gen = $gen
+MATCH (b) WHERE id(b) = row[1] AND b.gen = $gen
+CREATE (a)-[:$($rel) {type: row[2], strength: row[3], tolerance: row[4]}]->(b)

@@ -94,6 +94,15 @@ MEMBER_REL = "HAS_MEMBER"
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 _COMPONENT_FIELDS = tuple(f for f in Component.model_fields if f != "members")
+#: the order of a row of ``cypher/load_components.cypher``
+_LOAD_FIELDS = (
+    "id", "name", "kind", "type", "tier", "rto", "rpo", "mtpd", "recovery_time",
+    "restart_time", "backup_interval", "impact_per_hour", "owner", "team", "tags", "min_up",
+)  # fmt: skip
+if set(_LOAD_FIELDS) != set(_COMPONENT_FIELDS):  # pragma: no cover - a new field in model.py
+    raise ImportError("cypher/load_components.cypher does not store every Component field")
+_KIND_AT = _LOAD_FIELDS.index("kind")
+_TAGS_AT = _LOAD_FIELDS.index("tags")
 _KINDS = {k.value: k for k in Kind}
 _STRENGTHS = {s.value: s for s in Strength}
 _MODES = {m.value: m for m in MemberMode}
@@ -220,6 +229,17 @@ class Neo4jStore:
         with self._errors(), self._driver.session(database=self.database) as session:
             return session.execute_write(work)
 
+    def _load_write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        """:meth:`_write` for load batches: the server sends no deprecation notices (``id()``)."""
+        with (
+            self._errors(),
+            self._driver.session(
+                database=self.database,
+                notifications_disabled_classifications=["DEPRECATION"],
+            ) as session,
+        ):
+            return session.execute_write(work)
+
     def _read(self, work: Callable[[ManagedTransaction], _T]) -> _T:
         with (
             self._errors(),
@@ -264,39 +284,38 @@ class Neo4jStore:
         issues = check_references(model.components, model.dependencies)
         if issues:
             raise ModelError(issues)
-        members = _member_rows(model.components)
-        total = len(model.components) + len(model.dependencies) + len(members)
+        members = sum(len(c.members) for c in model.components)
+        total = len(model.components) + len(model.dependencies) + members
         done = 0
         if progress:
             progress(0, total)
         gen = self._write(lambda tx: int(_single(tx, "load_reserve_generation")["gen"]))
-        # edges by target: a node's new relationships go in few transactions
-        dependencies = sorted(model.dependencies, key=lambda d: d.target)
+        nodes: dict[str, int] = {}  # component id -> internal id of its new node
         try:
             with ThreadPoolExecutor(WORKERS, thread_name_prefix="neo4j-load") as pool:
-                # each phase is complete before the next: edges MATCH the nodes written before.
+                # each phase is complete before the next: edges name the nodes written before.
                 # Component batches lock only their new nodes, so they run side by side; edge
                 # batches lock shared nodes in any order and would deadlock (then back off for
                 # minutes), so they run one at a time
-                for name, rows, in_flight in (
-                    ("load_components", map(_component_row, model.components), 2 * WORKERS),
-                    ("load_dependencies", map(_dependency_row, dependencies), 1),
-                    ("create_members", iter(members), 1),
+                for name, batches, in_flight in (
+                    ("load_components", _component_batches(model.components), 2 * WORKERS),
+                    ("load_dependencies", _dependency_batches(model.dependencies, nodes), 1),
+                    ("load_members", _member_batches(model.components, nodes), 1),
                 ):
-                    running: set[Future[int]] = set()
+                    running: set[Future[tuple[int, list[tuple[str, int]]]]] = set()
                     while True:
-                        batch = list(islice(rows, BATCH))
-                        if batch:
-                            running.add(
-                                pool.submit(self._write, _runner(name, rows=batch, gen=gen))
-                            )
-                        if running and (not batch or len(running) >= in_flight):
+                        params = next(batches, None)
+                        if params is not None:
+                            running.add(pool.submit(self._load_write, _loader(name, gen, params)))
+                        if running and (params is None or len(running) >= in_flight):
                             finished, running = wait(running, return_when=FIRST_COMPLETED)
                             for future in finished:
-                                done += future.result()
+                                rows, created = future.result()
+                                nodes.update(created)
+                                done += rows
                                 if progress:
                                     progress(done, total)
-                        if not batch and not running:
+                        if params is None and not running:
                             break
             switched = self._write(lambda tx: _single(tx, "load_switch", gen=gen))
         except BaseException:
@@ -543,6 +562,23 @@ def _runner(
     return work
 
 
+def _loader(
+    name: str, gen: int, params: dict[str, Any]
+) -> Callable[[ManagedTransaction], tuple[int, list[tuple[str, int]]]]:
+    """A transaction function for one load batch: ``(rows written, [(id, node), …])``.
+
+    The pairs are what ``load_components`` returns (component id, internal node id); the
+    edge statements return nothing.
+    """
+
+    def work(tx: ManagedTransaction) -> tuple[int, list[tuple[str, int]]]:
+        result = tx.run(_cypher.statement(name), params, gen=gen)
+        created = [(r[0], r[1]) for r in result]
+        return len(params["rows"]), created
+
+    return work
+
+
 def _begin(tx: ManagedTransaction) -> tuple[int, int]:
     """Lock ``:Meta`` and grow the version: ``(new version, live generation)``."""
     row = _single(tx, "meta_begin_write")
@@ -572,6 +608,58 @@ def _component_row(c: Component) -> dict[str, Any]:
             v = v.value
         props[field] = v
     return {"label": KIND_LABELS[c.kind], "props": props}
+
+
+def _component_batches(components: Sequence[Component]) -> Iterator[dict[str, Any]]:
+    """Parameters of ``load_components``: rows as lists, one kind label per batch."""
+    by_label: dict[str, list[list[Any]]] = {}
+    for c in components:
+        values = c.__dict__
+        row = [values[field] for field in _LOAD_FIELDS]
+        row[_KIND_AT] = c.kind.value
+        row[_TAGS_AT] = list(c.tags) if c.tags else None
+        by_label.setdefault(KIND_LABELS[c.kind], []).append(row)
+    for label, rows in by_label.items():
+        for start in range(0, len(rows), BATCH):
+            yield {"label": label, "rows": rows[start : start + BATCH]}
+
+
+def _dependency_batches(
+    dependencies: Sequence[Dependency], nodes: dict[str, int]
+) -> Iterator[dict[str, Any]]:
+    """Parameters of ``load_dependencies``: one relationship type per batch, by target.
+
+    ``nodes`` (component id -> internal node id) is read when the first batch is asked for,
+    so it may still be filled after this generator is made. Sorting by target keeps a
+    node's new relationships in few transactions.
+    """
+    by_rel: dict[str, list[Dependency]] = {}
+    for d in dependencies:
+        by_rel.setdefault(rel_type(d.type), []).append(d)
+    for rel, group in by_rel.items():
+        group.sort(key=lambda d: d.target)
+        for start in range(0, len(group), BATCH):
+            yield {
+                "rel": rel,
+                "rows": [
+                    [nodes[d.source], nodes[d.target], d.type, d.strength.value, d.tolerance]
+                    for d in group[start : start + BATCH]
+                ],
+            }
+
+
+def _member_batches(
+    components: Sequence[Component], nodes: dict[str, int]
+) -> Iterator[dict[str, Any]]:
+    """Parameters of ``load_members`` (``nodes`` as for :func:`_dependency_batches`)."""
+    rows = (
+        [nodes[c.id], nodes[m.id], m.mode.value, m.activation, i]
+        for c in components
+        if c.members
+        for i, m in enumerate(c.members)
+    )
+    while batch := list(islice(rows, BATCH)):
+        yield {"rows": batch}
 
 
 def _dependency_row(d: Dependency) -> dict[str, Any]:
