@@ -439,6 +439,32 @@ def _values(column: Sequence[Any], nodes: list[int]) -> list[Any]:
     return [column[v] for v in nodes]
 
 
+def _column(
+    graph: Graph, column: Sequence[Any], name: str, default: float, dtype: Any = np.int64
+) -> npt.NDArray[Any]:
+    """An attribute column as an array (``default`` for None), made once per graph and column
+    and cached on the graph, so that repeated plans index arrays instead of lists."""
+    key = f"plan-column:{name}"
+    cached = graph._lists.get(key)
+    if cached is None or cached[0] is not column:
+        values = np.fromiter(
+            (default if x is None else x for x in column), dtype=dtype, count=len(column)
+        )
+        cached = (column, values)
+        graph._lists[key] = cached
+    return cached[1]
+
+
+def _id_rank(graph: Graph) -> I64:
+    """Each node's position among the ids in sorted order (cached on the graph)."""
+    cached = graph._lists.get("plan-id-rank")
+    if cached is None:
+        cached = np.empty(graph.n, dtype=np.int64)
+        cached[np.argsort(_sortable(graph.ids), kind="stable")] = np.arange(graph.n)
+        graph._lists["plan-id-rank"] = cached
+    return cached
+
+
 def _sortable(ids: list[str]) -> npt.NDArray[Any]:
     """Ids as an array that sorts like the strings (bytes when ASCII: faster to sort)."""
     try:
@@ -580,33 +606,29 @@ def _network(
 
     # per node, then per unit: duration, release, own deadline, tier, impact, id rank
     restore = reading.restore[p_nodes]
-    rec = _values(cols.recovery_time, p_list)
-    rst = _values(cols.restart_time, p_list)
+    rec = _column(graph, cols.recovery_time, "recovery_time", -1)[p_nodes]
+    rst = _column(graph, cols.restart_time, "restart_time", 0)[p_nodes]
     step_node = ~grp_p
-    missing = [
-        ids[v]
-        for v, r, s, x in zip(p_list, rec, restore, step_node, strict=True)
-        if s and x and r is None
-    ]
-    dur_node = np.where(restore, _ints(rec, 0), _ints(rst, 0)) * step_node
+    missing = [ids[p_list[i]] for i in np.nonzero(restore & step_node & (rec < 0))[0].tolist()]
+    dur_node = np.where(restore, np.maximum(rec, 0), rst) * step_node
     dur = np.bincount(comp, weights=dur_node, minlength=m).astype(np.int64)
     onset = reading.onset[p_nodes]
     release = np.zeros(m, dtype=np.int64)
     np.maximum.at(release, comp, np.maximum(np.where(step_node, onset, 0), release_node[p_nodes]))
-    rto = _ints(_values(cols.rto, p_list), -1)
+    rto = _column(graph, cols.rto, "rto", -1)[p_nodes]
     own = np.full(m, _INF, dtype=np.int64)
     np.minimum.at(own, comp, np.where(rto >= 0, onset + rto, _INF))
     tier = np.full(m, _NO_TIER, dtype=np.int64)
     np.minimum.at(
-        tier, comp, np.where(step_node, _ints(_values(cols.tier, p_list), _NO_TIER), _NO_TIER)
+        tier,
+        comp,
+        np.where(step_node, _column(graph, cols.tier, "tier", _NO_TIER)[p_nodes], _NO_TIER),
     )
-    rate_node = np.asarray(
-        [r or 0.0 for r in _values(cols.impact_per_hour, p_list)], dtype=np.float64
-    )
+    rate_node = _column(graph, cols.impact_per_hour, "impact_per_hour", 0.0, np.float64)[p_nodes]
     rate = np.zeros(m, dtype=np.float64)
     np.maximum.at(rate, comp, rate_node * step_node)
     node_rank = np.empty(m0, dtype=np.int64)
-    node_rank[np.argsort(_sortable(_values(ids, p_list)), kind="stable")] = np.arange(m0)
+    node_rank[np.argsort(_id_rank(graph)[p_nodes], kind="stable")] = np.arange(m0)
     id_rank = np.full(m, m0, dtype=np.int64)
     np.minimum.at(id_rank, comp, node_rank)
 
