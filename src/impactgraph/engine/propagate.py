@@ -17,6 +17,7 @@ records into timelines with causes.
 
 from __future__ import annotations
 
+import gc
 import os
 import types
 from collections.abc import Callable
@@ -199,11 +200,17 @@ def propagate(graph: Graph, scenario: Scenario) -> Impact:
     seconds (``to`` None = ∞), in time order, adjacent intervals of one state merged, each with
     the cause at its start.
     """
-    roots = resolve(graph, scenario)
-    rec = records_from_changes(graph, *run_kernel(graph, roots))
-    return Impact(
-        scenario=scenario, failures=roots, records=rec, summary=summarise(graph, scenario, rec)
-    )
+    paused = gc.isenabled()
+    gc.disable()  # no reference cycles are made here; a collection would only rescan the graph
+    try:
+        roots = resolve(graph, scenario)
+        rec = records_from_changes(graph, *run_kernel(graph, roots))
+        return Impact(
+            scenario=scenario, failures=roots, records=rec, summary=summarise(graph, scenario, rec)
+        )
+    finally:
+        if paused:
+            gc.enable()
 
 
 def run_kernel(
