@@ -23,6 +23,7 @@ demo: install
 	$(BIN)/impactgraph load examples/estate.yaml --store $(STORE)
 	$(BIN)/impactgraph impact --store $(STORE) --scenario examples/scenarios/primary-dc-lost.yaml
 	$(BIN)/impactgraph explain --store $(STORE) --fail dc-london --component online-banking
+	$(BIN)/impactgraph recover --store $(STORE) --fail dc-london --teams 3
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
