@@ -71,7 +71,7 @@ def _services_table(services: Sequence[ServiceRecovery]) -> list[str]:
         for s in services
     ]
     return _md_table(
-        ("business service", "tier", "RTO", "down from", "recovered", "UP again", "RTO"), rows
+        ("business service", "tier", "RTO", "down from", "recovered", "UP again", "RTO met?"), rows
     )
 
 
