@@ -317,10 +317,6 @@ class Graph:
         """Nodes that need ``v`` (one level)."""
         return [int(x) for x in self.dnt_idx[self.dnt_ptr[v] : self.dnt_ptr[v + 1]]]
 
-    def dependencies_of(self, v: int) -> list[int]:
-        """Nodes that ``v`` needs (one level)."""
-        return [int(x) for x in self.dep_idx[self.dep_ptr[v] : self.dep_ptr[v + 1]]]
-
     def members_of(self, v: int) -> list[int]:
         """Members of group ``v``."""
         return [int(x) for x in self.mem_idx[self.mem_ptr[v] : self.mem_ptr[v + 1]]]

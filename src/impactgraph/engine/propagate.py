@@ -53,7 +53,6 @@ class Topology:
     rank: I64
     scc_ptr: I64
     arrays: dict[str, npt.NDArray[Any]]
-    cyclic: list[list[int]]
 
 
 def _permute_csr(
@@ -97,9 +96,6 @@ def topology(graph: Graph) -> Topology:
     sizes = np.bincount(rank_old, minlength=ncomp)
     scc_ptr = np.zeros(ncomp + 1, dtype=np.int64)
     np.cumsum(sizes, out=scc_ptr[1:])
-    cyclic = [
-        [int(order[i]) for i in range(scc_ptr[c], scc_ptr[c + 1])] for c in np.nonzero(sizes > 1)[0]
-    ]
     g = graph
     arrays: dict[str, npt.NDArray[Any]] = {}
     (arrays["dep_ptr"], arrays["dep_idx"], arrays["dep_hard"], arrays["dep_tol"]) = _permute_csr(
@@ -118,7 +114,7 @@ def topology(graph: Graph) -> Topology:
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[np.asarray(by_id, dtype=np.int64)] = np.arange(n, dtype=np.int64)
     arrays["id_rank"] = id_rank[order]
-    topo = Topology(order=order, inv=inv, rank=rank, scc_ptr=scc_ptr, arrays=arrays, cyclic=cyclic)
+    topo = Topology(order=order, inv=inv, rank=rank, scc_ptr=scc_ptr, arrays=arrays)
     graph._lists["__topology__"] = topo
     return topo
 
