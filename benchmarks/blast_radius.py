@@ -72,12 +72,12 @@ def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, float, Any]:
 def networkx_graph(graph: Graph) -> nx.DiGraph:
     """A DiGraph over node indices with every edge a → b (a needs b) and group → member."""
     n = graph.n
-    dep_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.dep_ptr))
-    mem_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.mem_ptr))
+    dep_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.dependencies.ptr))
+    mem_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.members.ptr))
     g = nx.DiGraph()
     g.add_nodes_from(range(n))
-    g.add_edges_from(zip(dep_src.tolist(), graph.dep_idx.tolist(), strict=True))
-    g.add_edges_from(zip(mem_src.tolist(), graph.mem_idx.tolist(), strict=True))
+    g.add_edges_from(zip(dep_src.tolist(), graph.dependencies.idx.tolist(), strict=True))
+    g.add_edges_from(zip(mem_src.tolist(), graph.members.idx.tolist(), strict=True))
     return g
 
 

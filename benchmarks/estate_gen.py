@@ -21,8 +21,8 @@ leaves roughly 30% of the estate DOWN until recovered (see :func:`down_until_rec
 
 Two outputs from one :class:`Estate` (plain parallel lists, indices into ``ids``):
 
-* :meth:`Estate.to_graph` — straight into :meth:`impactgraph.graph.Graph.from_rows`, fast
-  enough for 1M components; the attributes stay in the estate's columns.
+* :meth:`Estate.to_graph` — straight into :meth:`impactgraph.graph.Graph.from_arrays`, fast
+  enough for 1M components, with the attribute columns in the graph's attribute table.
 * :meth:`Estate.to_model` — a checked :class:`impactgraph.model.Model` with every attribute,
   for small and medium sizes (and model files, stores, the recovery planner).
 
@@ -49,10 +49,26 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from impactgraph.graph import KIND_CODE, EdgeRow, Graph
+from impactgraph.graph import KIND_CODE, EdgeColumns, EdgeRow, Graph, GroupColumns
 from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
 
 T = TypeVar("T")
+
+#: the estate's attribute columns named as in :data:`impactgraph.graph.ATTRIBUTES` (and
+#: ``types``, which is ``type`` there)
+ATTRIBUTE_COLUMNS = (
+    "tier",
+    "rto",
+    "mtpd",
+    "rpo",
+    "recovery_time",
+    "restart_time",
+    "backup_interval",
+    "impact_per_hour",
+    "team",
+    "owner",
+    "tags",
+)
 
 EDGE_TYPES: tuple[str, ...] = ("depends_on", "runs_on", "located_at", "supplied_by", "calls")
 DEPENDS_ON, RUNS_ON, LOCATED_AT, SUPPLIED_BY, CALLS = range(len(EDGE_TYPES))
@@ -153,7 +169,8 @@ class Estate:
             yield ids[g], k, [(ids[m], sb, act) for m, sb, act in members]
 
     def to_graph(self) -> Graph:
-        """The compact graph, via :meth:`Graph.from_rows` (no pydantic objects)."""
+        """The compact graph, via :meth:`Graph.from_arrays` (no pydantic objects), with the
+        estate's attribute columns in its attribute table."""
         was_enabled = gc.isenabled()
         gc.disable()  # no cycles are made here; the collector would only rescan the heap
         try:
@@ -172,19 +189,25 @@ class Estate:
             return Graph.from_arrays(
                 self.ids,
                 np.fromiter((KIND_CODE[k] for k in self.kinds), dtype=np.int8, count=self.n),
-                np.asarray(self.edge_src, dtype=np.int64),
-                np.asarray(self.edge_dst, dtype=np.int64),
-                np.asarray(self.edge_hard, dtype=np.bool_),
-                np.asarray(self.edge_tol, dtype=np.int64),
-                np.asarray(self.edge_type, dtype=np.int32),
+                EdgeColumns(
+                    np.asarray(self.edge_src, dtype=np.int64),
+                    np.asarray(self.edge_dst, dtype=np.int64),
+                    np.asarray(self.edge_hard, dtype=np.bool_),
+                    np.asarray(self.edge_tol, dtype=np.int64),
+                    np.asarray(self.edge_type, dtype=np.int32),
+                ),
                 list(EDGE_TYPES),
-                (
+                GroupColumns(
                     np.asarray(g_of, dtype=np.int64),
                     np.asarray(m_of, dtype=np.int64),
                     np.asarray(m_sb, dtype=np.bool_),
                     np.asarray(m_act, dtype=np.int64),
                     min_up,
                 ),
+                attributes={
+                    "type": self.types,
+                    **{name: getattr(self, name) for name in ATTRIBUTE_COLUMNS},
+                },
             )
         finally:
             if was_enabled:

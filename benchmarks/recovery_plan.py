@@ -53,7 +53,7 @@ def site_loss(n: int, seed: int, repeat: int) -> dict[str, Any]:
     print(f"  generated in {gen_s:.1f} s; site-0 lost: propagate {prop_s:.1f} s", flush=True)
     out: dict[str, Any] = {"components": estate.n, "propagate_s": round(prop_s, 2)}
     for label, capacity in (("unlimited", None), ("teams_5", Capacity(total=5))):
-        runs = [timed(plan, graph, impact, capacity, columns=estate) for _ in range(repeat)]
+        runs = [timed(plan, graph, impact, capacity) for _ in range(repeat)]
         p = runs[0][0]
         first_wall = runs[0][1]
         wall = min(r[1] for r in runs[1:]) if repeat > 1 else first_wall
@@ -93,8 +93,8 @@ def edf_against_naive(n: int, scenarios: int, seed: int) -> dict[str, Any]:
     for i in range(scenarios):
         lost = sorted({rng.choice(pools[rng.choice(kinds)]) for _ in range(rng.randint(1, 3))})
         impact = propagate(graph, Scenario(failures=tuple(Failure(c) for c in lost)))
-        edf = plan(graph, impact, capacity, columns=estate)
-        naive = plan(graph, impact, capacity, columns=estate, policy="topological")
+        edf = plan(graph, impact, capacity)
+        naive = plan(graph, impact, capacity, policy="topological")
         rows.append(
             (
                 i,
@@ -142,7 +142,7 @@ def main() -> None:
     wg = warm.to_graph()
     wi = propagate(wg, Scenario(failures=(Failure(warm.site_id(0)),)))
     for capacity in (None, Capacity(total=5)):
-        plan(wg, wi, capacity, columns=warm)
+        plan(wg, wi, capacity)
     big = site_loss(args.components, args.seed, args.repeat)
     versus = edf_against_naive(args.small, args.scenarios, args.seed)
     figures = {

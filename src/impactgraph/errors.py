@@ -2,50 +2,92 @@
 
 ::
 
-    ImpactGraphError                 exit 1   (internal; a bug if it escapes)
-    ├── InputError                   exit 2   bad input from the user
-    │   ├── DurationError                      a duration that cannot be parsed
-    │   ├── ModelError                         a model file / payload with one or more issues
-    │   ├── ScenarioError                      a scenario, failure spec or selector that is wrong
-    │   └── UnknownComponentError              an id that is not in the model
-    └── StoreError                   exit 2   the store cannot do what was asked
-        ├── StoreUnavailableError              cannot reach / open the store
-        └── StoreIntegrityError                the store holds something impossible
+    class                          exit  HTTP  problem type        what
+    ImpactGraphError                  1   500  internal            (the base; never raised)
+    ├── InternalError                 1   500  internal            a bug, not the input
+    ├── SetupError                    1   500  setup               a part of the install is missing
+    ├── InputError                    2   400  bad-input           the user's input is wrong
+    │   ├── DurationError             2   400  bad-duration        a duration that cannot be read
+    │   ├── ModelError                2   422  invalid-model       a model with one or more issues
+    │   ├── ScenarioError             2   422  invalid-scenario    failures, scenario file, selector
+    │   ├── CapacityError             2   422  invalid-capacity    recovery crews (``--teams``)
+    │   ├── QueryError                2   422  bad-query           a question the answer cannot take
+    │   ├── UnknownComponentError     2   404  unknown-component   an id not in the model
+    │   ├── UnknownDependencyError    2   404  unknown-dependency  an edge key not in the model
+    │   ├── StoreUrlError             2   400  bad-store-url       a store URL of an unknown form
+    │   └── NoModelError              2   404  no-model            no store there, or an empty one
+    └── StoreError                    2   503  store               cannot do what was asked
+        ├── StoreUnavailableError     2   503  store-unavailable   cannot reach / open the store
+        └── StoreIntegrityError       2   500  store-integrity     it holds something impossible
 
-The CLI prints ``str(error)`` and exits with ``error.exit_code``; the HTTP API answers with
-RFC 9457 problem details built from ``problem_type``, ``title`` and ``str(error)``.
+Each class states its row once, in its ``class`` line; subclasses inherit what they do not
+say. The CLI prints ``str(error)`` and exits with ``error.exit_code``; the HTTP API answers
+with :meth:`ImpactGraphError.problem`, RFC 9457 problem details. Anything else that escapes
+(an ``AssertionError``, a ``KeyError``) is a bug too, and exits 1 like :class:`InternalError`.
+
+>>> e = UnknownComponentError("dc9", "not in the model")
+>>> e.exit_code, e.problem()["type"], e.problem()["status"]
+(2, 'https://impactgraph.dev/problems/unknown-component', 404)
+>>> InternalError("plan: a step that never becomes ready").exit_code
+1
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 PROBLEM_BASE = "https://impactgraph.dev/problems/"
 
 
 class ImpactGraphError(Exception):
-    """Base of every impactgraph error."""
+    """Base of every impactgraph error; raise one of the classes below, never this one."""
 
-    exit_code: int = 1
-    problem_type: str = "internal"
-    title: str = "Internal error"
-    http_status: int = 500
+    exit_code: ClassVar[int] = 1
+    problem_type: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+    http_status: ClassVar[int] = 500
+
+    def __init_subclass__(
+        cls,
+        *,
+        problem: str,
+        title: str,
+        status: int | None = None,
+        exit_code: int | None = None,
+    ) -> None:
+        super().__init_subclass__()
+        cls.problem_type, cls.title = problem, title
+        if status is not None:
+            cls.http_status = status
+        if exit_code is not None:
+            cls.exit_code = exit_code
+
+    def problem(self) -> dict[str, object]:
+        """RFC 9457 problem details: ``type``, ``title``, ``status`` and ``detail``."""
+        return {
+            "type": PROBLEM_BASE + self.problem_type,
+            "title": self.title,
+            "status": self.http_status,
+            "detail": str(self),
+        }
 
 
-class InputError(ImpactGraphError):
+class InternalError(ImpactGraphError, problem="internal", title="Internal error", exit_code=1):
+    """impactgraph contradicts itself (an answer that does not match its graph): a bug to report,
+    never the user's input."""
+
+
+class SetupError(ImpactGraphError, problem="setup", title="Incomplete installation"):
+    """A part of the installation is missing: impactgraph's Cypher files, Graphviz's ``dot``."""
+
+
+class InputError(ImpactGraphError, problem="bad-input", title="Bad input", status=400, exit_code=2):
     """The user's input is wrong; the message says where and how to fix it."""
 
-    exit_code = 2
-    problem_type = "bad-input"
-    title = "Bad input"
-    http_status = 400
 
-
-class DurationError(InputError):
+class DurationError(InputError, problem="bad-duration", title="Bad duration"):
     """A duration that cannot be parsed, or is negative."""
-
-    problem_type = "bad-duration"
-    title = "Bad duration"
 
 
 @dataclass(frozen=True)
@@ -75,21 +117,12 @@ class Issue:
         return f"{where}{prefix}{self.message}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "component": self.component,
-            "field": self.field,
-        }
+        """``{message, file, line, component, field}`` (the path stays internal)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "path"}
 
 
-class ModelError(InputError):
+class ModelError(InputError, problem="invalid-model", title="Invalid model", status=422):
     """A model with one or more issues; all of them are reported at once."""
-
-    problem_type = "invalid-model"
-    title = "Invalid model"
-    http_status = 422
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = list(issues)
@@ -98,20 +131,23 @@ class ModelError(InputError):
         super().__init__(head + ":\n" + "\n".join(f"  {i}" for i in self.issues))
 
 
-class ScenarioError(InputError):
+class ScenarioError(InputError, problem="invalid-scenario", title="Invalid scenario", status=422):
     """A scenario, failure spec or selector that is wrong."""
 
-    problem_type = "invalid-scenario"
-    title = "Invalid scenario"
-    http_status = 422
+
+class CapacityError(InputError, problem="invalid-capacity", title="Invalid capacity", status=422):
+    """Recovery capacity that cannot be used: no crews, a team given twice, ``--teams`` unread."""
 
 
-class UnknownComponentError(InputError):
+class QueryError(InputError, problem="bad-query", title="Bad query", status=422):
+    """A question the model or answer cannot take: explaining a component that stays UP, a
+    dependency type the model does not have, a strength other than hard or soft."""
+
+
+class UnknownComponentError(
+    InputError, problem="unknown-component", title="Unknown component", status=404
+):
     """An id that the model does not have."""
-
-    problem_type = "unknown-component"
-    title = "Unknown component"
-    http_status = 404
 
     def __init__(self, component_id: str, hint: str = "") -> None:
         self.component_id = component_id
@@ -119,25 +155,29 @@ class UnknownComponentError(InputError):
         super().__init__(msg + (f" ({hint})" if hint else ""))
 
 
-class StoreError(ImpactGraphError):
+class UnknownDependencyError(
+    InputError, problem="unknown-dependency", title="Unknown dependency", status=404
+):
+    """A dependency, keyed by (source, target, type), that the model does not have."""
+
+
+class StoreUrlError(InputError, problem="bad-store-url", title="Bad store URL"):
+    """A store URL of an unknown form, or one that names no file or host."""
+
+
+class NoModelError(InputError, problem="no-model", title="No model", status=404):
+    """Nothing to read: no store at that path, or a store that holds no model yet."""
+
+
+class StoreError(ImpactGraphError, problem="store", title="Store error", status=503, exit_code=2):
     """The store cannot do what was asked."""
 
-    exit_code = 2
-    problem_type = "store"
-    title = "Store error"
-    http_status = 503
 
-
-class StoreUnavailableError(StoreError):
+class StoreUnavailableError(StoreError, problem="store-unavailable", title="Store unavailable"):
     """The store cannot be reached or opened (server down, bad URL, wrong password)."""
 
-    problem_type = "store-unavailable"
-    title = "Store unavailable"
 
-
-class StoreIntegrityError(StoreError):
+class StoreIntegrityError(
+    StoreError, problem="store-integrity", title="Store integrity error", status=500
+):
     """The store holds data impactgraph cannot read (wrong schema version, corruption)."""
-
-    problem_type = "store-integrity"
-    title = "Store integrity error"
-    http_status = 500

@@ -1,34 +1,99 @@
-"""Model → compact indexed graph: ids ↔ ints and CSR adjacency, built once, read by the engine.
+"""Model → compact indexed graph: ids ↔ ints, CSR adjacency and one attribute table, built once.
 
-Edges are stored twice, by target (``dependents``: who needs me) and by source
-(``dependencies``: whom I need). Group member edges ``group → member`` are kept apart from
-dependencies because their rule differs (SPEC §3 rule 4).
+A :class:`Graph` is immutable: its arrays are read-only and assignment is refused, so one graph
+can be shared by every request a server answers. Edges are held twice, by source
+(:attr:`Graph.dependencies`: whom I need) and by target (:attr:`Graph.dependents`: who needs
+me). Group member edges ``group → member`` are kept apart (:attr:`Graph.members`, and the
+reverse :attr:`Graph.groups`) because their rule differs (SPEC §3 rule 4). Component
+attributes (``name``, ``rto``, ``team``, …) sit in one column table, :attr:`Graph.attrs`,
+filled the same way whether the graph comes from a model or straight from a store's rows.
+
+Data derived from a graph (the kernel's renumbering, the planner's columns) is never written
+into it: :func:`derived` keeps it in a cache keyed by the graph.
 
 >>> from impactgraph.model import Component, Dependency, Model, Kind
 >>> g = Graph.from_model(Model.build(
-...     [Component(id="dc1", kind=Kind.SITE), Component(id="host1", kind=Kind.INFRASTRUCTURE)],
-...     [Dependency(source="host1", target="dc1", type="located_at")]))
->>> g.n, [g.ids[a] for a in g.dependents_of(g.index["dc1"])]
-(2, ['host1'])
+...     [Component(id="dc1", kind=Kind.SITE), Component(id="host1", kind=Kind.INFRASTRUCTURE,
+...      team="ops")], [Dependency(source="host1", target="dc1", type="located_at")]))
+>>> g.n, [g.ids[a] for a in g.dependents_of(g.index["dc1"])], g.attr("team")[1]
+(2, ['host1'], 'ops')
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
+from impactgraph.model import Component, Kind, MemberMode, Model, Strength
+
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+I8 = npt.NDArray[np.int8]
+B1 = npt.NDArray[np.bool_]
 
 KIND_CODES: tuple[Kind, ...] = tuple(Kind)
 KIND_CODE = {k: i for i, k in enumerate(KIND_CODES)}
 
+#: the attributes a graph's column table holds: every Component field but the structural ones
+ATTRIBUTES: tuple[str, ...] = tuple(
+    f for f in Component.model_fields if f not in ("id", "kind", "members", "min_up")
+)
 
-@dataclass(frozen=True)
-class EdgeRow:
+
+class Adjacency(NamedTuple):
+    """Dependency edges as CSR: the edges of node ``v`` are positions ``ptr[v]:ptr[v + 1]``;
+    ``idx`` is the node at the other end, the other arrays that edge's attributes."""
+
+    ptr: I64
+    idx: I64
+    hard: B1
+    tol: I64
+    type: I32
+
+
+class Membership(NamedTuple):
+    """Group → member edges as CSR (members of group ``g`` at ``ptr[g]:ptr[g + 1]``)."""
+
+    ptr: I64
+    idx: I64
+    standby: B1
+    activation: I64
+
+
+class Csr(NamedTuple):
+    """A plain CSR adjacency (``idx[ptr[v]:ptr[v + 1]]`` are the neighbours of ``v``)."""
+
+    ptr: I64
+    idx: I64
+
+
+class EdgeColumns(NamedTuple):
+    """Dependencies as parallel columns: edge ``e`` is ``source[e]`` needs ``target[e]``."""
+
+    source: I64
+    target: I64
+    hard: B1
+    tolerance: I64
+    type: I32
+
+
+class GroupColumns(NamedTuple):
+    """Member edges as parallel columns, and ``min_up`` per node (0 for non-groups)."""
+
+    group: I64
+    member: I64
+    standby: B1
+    activation: I64
+    min_up: I32
+
+
+class EdgeRow(NamedTuple):
     """One dependency as plain values (for builders that do not go through pydantic)."""
 
     source: str
@@ -38,97 +103,114 @@ class EdgeRow:
     tolerance: int = 0
 
 
-@dataclass(eq=False)
+class Attributes:
+    """The component attribute table: one column per :data:`ATTRIBUTES` name, ``None`` where a
+    component has no value, read by node index. Filled from explicit columns (a store's rows)
+    or, column by column on first use, from a model's components. Columns are tuples."""
+
+    __slots__ = ("_columns", "_components", "_lock", "_n")
+
+    def __init__(
+        self,
+        n: int,
+        columns: Mapping[str, Sequence[Any]] | None = None,
+        components: Sequence[Component] | None = None,
+    ) -> None:
+        self._n = n
+        self._columns: dict[str, tuple[Any, ...]] = {}
+        for name, col in (columns or {}).items():
+            if name not in ATTRIBUTES:
+                raise ValueError(f"unknown attribute column {name!r}")
+            if len(col) != n:
+                raise ValueError(f"attribute column {name!r} has {len(col)} values, not {n}")
+            self._columns[name] = tuple(col)
+        self._components = components
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> tuple[Any, ...]:
+        col = self._columns.get(name)
+        if col is not None:
+            return col
+        if name not in ATTRIBUTES:
+            raise KeyError(name)
+        with self._lock:
+            col = self._columns.get(name)
+            if col is None:
+                comps = self._components
+                col = (
+                    tuple(getattr(c, name) for c in comps)
+                    if comps is not None
+                    else (None,) * self._n
+                )
+                self._columns[name] = col
+        return col
+
+
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class Graph:
-    """A frozen, array-backed view of a model. Build with :meth:`from_model` or :meth:`from_rows`.
+    """An immutable, array-backed view of a model. Build with :meth:`from_model`,
+    :meth:`from_rows` or :meth:`from_arrays`."""
 
-    Adjacency ``X_ptr``/``X_idx`` are CSR: the neighbours of node ``v`` are
-    ``X_idx[X_ptr[v]:X_ptr[v+1]]``; per-edge attributes sit at the same positions.
-    """
-
-    ids: list[str]
-    index: dict[str, int]
-    kind: npt.NDArray[np.int8]
-    #: dependents CSR (edge target → sources); attributes per edge
-    dnt_ptr: npt.NDArray[np.int64]
-    dnt_idx: npt.NDArray[np.int64]
-    dnt_hard: npt.NDArray[np.bool_]
-    dnt_tol: npt.NDArray[np.int64]
-    dnt_type: npt.NDArray[np.int32]
-    #: dependencies CSR (edge source → targets); same edges, other order
-    dep_ptr: npt.NDArray[np.int64]
-    dep_idx: npt.NDArray[np.int64]
-    dep_hard: npt.NDArray[np.bool_]
-    dep_tol: npt.NDArray[np.int64]
-    dep_type: npt.NDArray[np.int32]
-    edge_types: list[str]
-    #: groups: min_up per node (0 for non-groups); members as CSR group → member
-    min_up: npt.NDArray[np.int32]
-    mem_ptr: npt.NDArray[np.int64]
-    mem_idx: npt.NDArray[np.int64]
-    mem_standby: npt.NDArray[np.bool_]
-    mem_activation: npt.NDArray[np.int64]
-    #: member → groups it belongs to (CSR)
-    grp_ptr: npt.NDArray[np.int64]
-    grp_idx: npt.NDArray[np.int64]
-    #: per-node attribute columns (Component field name → values in node order), when the
-    #: graph was read from a store without building pydantic objects
-    columns: dict[str, list[Any]] | None = field(default=None, repr=False)
-    _model: Model | None = field(default=None, repr=False)
-    _lists: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def model(self) -> Model | None:
-        """The model behind the graph; built from :attr:`columns` on first use if need be."""
-        if self._model is None and self.columns is not None:
-            self._model = self._model_from_columns()
-        return self._model
-
-    @model.setter
-    def model(self, value: Model | None) -> None:
-        self._model = value
+    ids: tuple[str, ...]
+    index: Mapping[str, int]
+    kind: I8
+    #: ``min_up`` per node (0 for non-groups)
+    min_up: I32
+    #: edges by source: whom each component needs
+    dependencies: Adjacency
+    #: the same edges by target: who needs each component
+    dependents: Adjacency
+    #: group → members
+    members: Membership
+    #: member → the groups it belongs to
+    groups: Csr
+    edge_types: tuple[str, ...]
+    attrs: Attributes
 
     # ---- construction -----------------------------------------------------------------
 
     @classmethod
     def from_model(cls, model: Model) -> Graph:
-        """Index a validated model."""
+        """Index a validated model (its attributes are read from the components on demand)."""
         comps = model.components
         ids = [c.id for c in comps]
         index = {cid: i for i, cid in enumerate(ids)}
         deps = model.dependencies
+        m = len(deps)
         type_code: dict[str, int] = {}
-        g = cls.from_arrays(
-            ids,
-            np.fromiter((KIND_CODE[c.kind] for c in comps), dtype=np.int8, count=len(comps)),
-            np.fromiter((index[d.source] for d in deps), dtype=np.int64, count=len(deps)),
-            np.fromiter((index[d.target] for d in deps), dtype=np.int64, count=len(deps)),
-            np.fromiter(
-                (d.strength is Strength.HARD for d in deps), dtype=np.bool_, count=len(deps)
-            ),
-            np.fromiter((d.tolerance for d in deps), dtype=np.int64, count=len(deps)),
+        edges = EdgeColumns(
+            np.fromiter((index[d.source] for d in deps), dtype=np.int64, count=m),
+            np.fromiter((index[d.target] for d in deps), dtype=np.int64, count=m),
+            np.fromiter((d.strength is Strength.HARD for d in deps), dtype=np.bool_, count=m),
+            np.fromiter((d.tolerance for d in deps), dtype=np.int64, count=m),
             np.fromiter(
                 (type_code.setdefault(d.type, len(type_code)) for d in deps),
                 dtype=np.int32,
-                count=len(deps),
+                count=m,
             ),
-            list(type_code),
-            _group_arrays(
-                index,
+        )
+        groups = group_columns(
+            index,
+            (
                 (
-                    (
-                        c.id,
-                        1 if c.min_up is None else c.min_up,
-                        [(m.id, m.mode is MemberMode.STANDBY, m.activation) for m in c.members],
-                    )
-                    for c in comps
-                    if c.kind is Kind.GROUP
-                ),
+                    c.id,
+                    1 if c.min_up is None else c.min_up,
+                    [(mb.id, mb.mode is MemberMode.STANDBY, mb.activation) for mb in c.members],
+                )
+                for c in comps
+                if c.kind is Kind.GROUP
             ),
+        )
+        kind = np.fromiter((KIND_CODE[c.kind] for c in comps), dtype=np.int8, count=len(comps))
+        return cls.from_arrays(
+            ids,
+            kind,
+            edges,
+            list(type_code),
+            groups,
+            attributes=Attributes(len(ids), components=comps),
             index=index,
         )
-        g.model = model
-        return g
 
     @classmethod
     def from_rows(
@@ -137,6 +219,7 @@ class Graph:
         kinds: Sequence[Kind],
         edges: Iterable[EdgeRow],
         groups: Iterable[tuple[str, int, Sequence[tuple[str, bool, int]]]] = (),
+        attributes: Mapping[str, Sequence[Any]] | None = None,
     ) -> Graph:
         """Index plain rows (ids must be unique and every edge must name known ids)."""
         index = {cid: i for i, cid in enumerate(ids)}
@@ -153,65 +236,62 @@ class Graph:
             tol.append(e.tolerance)
             typ.append(type_code.setdefault(e.type, len(type_code)))
         return cls.from_arrays(
-            list(ids),
+            ids,
             np.fromiter((KIND_CODE[k] for k in kinds), dtype=np.int8, count=len(ids)),
-            np.asarray(src, dtype=np.int64),
-            np.asarray(dst, dtype=np.int64),
-            np.asarray(hard, dtype=np.bool_),
-            np.asarray(tol, dtype=np.int64),
-            np.asarray(typ, dtype=np.int32),
+            EdgeColumns(
+                np.asarray(src, dtype=np.int64),
+                np.asarray(dst, dtype=np.int64),
+                np.asarray(hard, dtype=np.bool_),
+                np.asarray(tol, dtype=np.int64),
+                np.asarray(typ, dtype=np.int32),
+            ),
             list(type_code),
-            _group_arrays(index, groups),
+            group_columns(index, groups),
+            attributes=attributes,
             index=index,
         )
 
     @classmethod
     def from_arrays(
         cls,
-        ids: list[str],
-        kind: npt.NDArray[np.int8],
-        src: npt.NDArray[np.int64],
-        dst: npt.NDArray[np.int64],
-        hard: npt.NDArray[np.bool_],
-        tol: npt.NDArray[np.int64],
-        typ: npt.NDArray[np.int32],
-        edge_types: list[str],
-        groups: GroupArrays,
-        index: dict[str, int] | None = None,
+        ids: Sequence[str],
+        kind: I8,
+        edges: EdgeColumns,
+        edge_types: Sequence[str],
+        groups: GroupColumns,
+        *,
+        attributes: Attributes | Mapping[str, Sequence[Any]] | None = None,
+        index: Mapping[str, int] | None = None,
     ) -> Graph:
-        """Index columns: node ``i`` is ``ids[i]`` of kind code ``kind[i]``; edge ``e`` is
-        ``src[e]`` needs ``dst[e]`` with type ``edge_types[typ[e]]``; ``groups`` are
-        (group, member, standby, activation) columns plus ``min_up`` per node."""
+        """Index columns: node ``i`` is ``ids[i]`` of kind code ``kind[i]``; edge ``e`` has type
+        ``edge_types[edges.type[e]]``; ``attributes`` are columns by :data:`ATTRIBUTES` name."""
         n = len(ids)
         if index is None:
             index = {cid: i for i, cid in enumerate(ids)}
-        dnt_ptr, order = _csr(dst, n)
-        dep_ptr, order2 = _csr(src, n)
-        g_of, m_of, m_sb, m_act, min_up = groups
-        mem_ptr, morder = _csr(g_of, n)
-        grp_ptr, gorder = _csr(m_of, n)
+        if not isinstance(attributes, Attributes):
+            attributes = Attributes(n, columns=attributes)
+        src, dst = edges.source, edges.target
+        dnt_ptr, by_dst = csr(dst, n)
+        dep_ptr, by_src = csr(src, n)
+        mem_ptr, by_group = csr(groups.group, n)
+        grp_ptr, by_member = csr(groups.member, n)
+        hard, tol, typ = edges.hard, edges.tolerance, edges.type
         return cls(
-            ids=ids,
+            ids=tuple(ids),
             index=index,
-            kind=kind,
-            dnt_ptr=dnt_ptr,
-            dnt_idx=src[order],
-            dnt_hard=hard[order],
-            dnt_tol=tol[order],
-            dnt_type=typ[order],
-            dep_ptr=dep_ptr,
-            dep_idx=dst[order2],
-            dep_hard=hard[order2],
-            dep_tol=tol[order2],
-            dep_type=typ[order2],
-            edge_types=edge_types,
-            min_up=min_up,
-            mem_ptr=mem_ptr,
-            mem_idx=m_of[morder],
-            mem_standby=m_sb[morder],
-            mem_activation=m_act[morder],
-            grp_ptr=grp_ptr,
-            grp_idx=g_of[gorder],
+            kind=_frozen(np.array(kind, dtype=np.int8)),
+            min_up=_frozen(np.array(groups.min_up, dtype=np.int32)),
+            dependencies=_adjacency(dep_ptr, dst, hard, tol, typ, by_src),
+            dependents=_adjacency(dnt_ptr, src, hard, tol, typ, by_dst),
+            members=Membership(
+                _frozen(mem_ptr),
+                _frozen(groups.member[by_group]),
+                _frozen(groups.standby[by_group]),
+                _frozen(groups.activation[by_group]),
+            ),
+            groups=Csr(_frozen(grp_ptr), _frozen(groups.group[by_member])),
+            edge_types=tuple(edge_types),
+            attrs=attributes,
         )
 
     # ---- reading -------------------------------------------------------------------------
@@ -224,125 +304,81 @@ class Graph:
     @property
     def edge_count(self) -> int:
         """Number of dependency edges (member edges not included)."""
-        return len(self.dep_idx)
+        return len(self.dependencies.idx)
 
-    def lists(self, name: str) -> list[int] | list[bool]:
-        """An array as a cached Python list (fast element access in pure-Python loops)."""
-        out: list[int] | list[bool] | None = self._lists.get(name)
-        if out is None:
-            out = getattr(self, name).tolist()
-            self._lists[name] = out
-        return out
-
-    def attr(self, name: str) -> list[Any]:
-        """One component attribute (a :class:`Component` field) per node, None where unset.
-
-        Read from :attr:`columns` when there are any, so that large graphs read from a store
-        never need the pydantic model.
-        """
-        if self.columns is not None and name in self.columns:
-            return self.columns[name]
-        key = "attr:" + name
-        cached = self._lists.get(key)
-        if cached is None:
-            model = self.model
-            if model is None:
-                cached = [None] * self.n
-            else:
-                cached = [getattr(c, name) for c in model.components]
-            self._lists[key] = cached
-        return cached
-
-    def component(self, component_id: str) -> Component | None:
-        """One component by id (from the model, or built from :attr:`columns`)."""
-        v = self.index.get(component_id)
-        if v is None:
-            return None
-        if self._model is not None or self.columns is None:
-            return self._model.by_id.get(component_id) if self._model is not None else None
-        return self._component_at(v)
+    def attr(self, name: str) -> tuple[Any, ...]:
+        """One component attribute (an :data:`ATTRIBUTES` name) per node, None where unset."""
+        return self.attrs[name]
 
     def rates(self) -> npt.NDArray[np.float64]:
-        """``impact_per_hour`` per node (0 where unknown), cached."""
-        cached = self._lists.get("__rates__")
-        if cached is None:
-            cached = np.fromiter(
-                (r or 0.0 for r in self.attr("impact_per_hour")), dtype=np.float64, count=self.n
-            )
-            self._lists["__rates__"] = cached
-        return cached
-
-    def _component_at(self, v: int) -> Component:
-        assert self.columns is not None
-        data = {name: col[v] for name, col in self.columns.items()}
-        data["id"] = self.ids[v]
-        data["kind"] = KIND_CODES[int(self.kind[v])]
-        if "min_up" not in data:
-            data["min_up"] = int(self.min_up[v]) or None
-        data["members"] = tuple(
-            Member.model_construct(
-                id=self.ids[int(self.mem_idx[e])],
-                mode=MemberMode.STANDBY if self.mem_standby[e] else MemberMode.ACTIVE,
-                activation=int(self.mem_activation[e]),
-            )
-            for e in range(int(self.mem_ptr[v]), int(self.mem_ptr[v + 1]))
+        """``impact_per_hour`` per node (0 where unknown)."""
+        return derived(
+            self,
+            "rates",
+            lambda g: np.fromiter(
+                (r or 0.0 for r in g.attr("impact_per_hour")), dtype=np.float64, count=g.n
+            ),
         )
-        data["tags"] = tuple(data.get("tags") or ())
-        return Component.model_construct(**data)
-
-    def _model_from_columns(self) -> Model:
-        comps = [self._component_at(v) for v in range(self.n)]
-        ids = self.ids
-        src = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.dep_ptr)).tolist()
-        deps = [
-            Dependency.model_construct(
-                source=ids[a],
-                target=ids[b],
-                type=self.edge_types[ty],
-                strength=Strength.HARD if h else Strength.SOFT,
-                tolerance=tol,
-            )
-            for a, b, ty, h, tol in zip(
-                src,
-                self.dep_idx.tolist(),
-                self.dep_type.tolist(),
-                self.dep_hard.tolist(),
-                self.dep_tol.tolist(),
-                strict=True,
-            )
-        ]
-        return Model.model_construct(components=tuple(comps), dependencies=tuple(deps))
 
     def dependents_of(self, v: int) -> list[int]:
         """Nodes that need ``v`` (one level)."""
-        return [int(x) for x in self.dnt_idx[self.dnt_ptr[v] : self.dnt_ptr[v + 1]]]
+        p = self.dependents.ptr
+        return self.dependents.idx[p[v] : p[v + 1]].tolist()  # type: ignore[no-any-return]
+
+    def dependencies_of(self, v: int) -> list[int]:
+        """Nodes that ``v`` needs (one level)."""
+        p = self.dependencies.ptr
+        return self.dependencies.idx[p[v] : p[v + 1]].tolist()  # type: ignore[no-any-return]
 
     def members_of(self, v: int) -> list[int]:
         """Members of group ``v``."""
-        return [int(x) for x in self.mem_idx[self.mem_ptr[v] : self.mem_ptr[v + 1]]]
+        p = self.members.ptr
+        return self.members.idx[p[v] : p[v + 1]].tolist()  # type: ignore[no-any-return]
 
     def groups_of(self, v: int) -> list[int]:
         """Groups that ``v`` is a member of."""
-        return [int(x) for x in self.grp_idx[self.grp_ptr[v] : self.grp_ptr[v + 1]]]
+        p = self.groups.ptr
+        return self.groups.idx[p[v] : p[v + 1]].tolist()  # type: ignore[no-any-return]
 
     def kind_of(self, v: int) -> Kind:
         """The kind of node ``v``."""
         return KIND_CODES[int(self.kind[v])]
 
+    def edge_sources(self) -> I64:
+        """The source node of every edge in :attr:`dependencies` order."""
+        return derived(
+            self,
+            "edge-sources",
+            lambda g: _frozen(
+                np.repeat(np.arange(g.n, dtype=np.int64), np.diff(g.dependencies.ptr))
+            ),
+        )
 
-GroupArrays = tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int32],
-]
-"""(group, member, standby, activation) per member edge, and ``min_up`` per node."""
+
+_D = TypeVar("_D")
+_DERIVED: weakref.WeakKeyDictionary[Graph, dict[str, Any]] = weakref.WeakKeyDictionary()
+_DERIVED_LOCK = threading.Lock()
 
 
-def _group_arrays(
-    index: dict[str, int], groups: Iterable[tuple[str, int, Sequence[tuple[str, bool, int]]]]
-) -> GroupArrays:
+def derived(graph: Graph, key: str, build: Callable[[Graph], _D]) -> _D:
+    """``build(graph)``, computed once per graph and key and kept beside the graph (not in it)
+    for as long as the graph lives. Safe to call from several threads (a value may be built
+    twice; one wins)."""
+    with _DERIVED_LOCK:
+        cache = _DERIVED.get(graph)
+        if cache is None:
+            cache = _DERIVED[graph] = {}
+        if key in cache:
+            return cache[key]  # type: ignore[no-any-return]
+    value = build(graph)
+    with _DERIVED_LOCK:
+        return cache.setdefault(key, value)  # type: ignore[no-any-return]
+
+
+def group_columns(
+    index: Mapping[str, int], groups: Iterable[tuple[str, int, Sequence[tuple[str, bool, int]]]]
+) -> GroupColumns:
+    """Member edge columns from ``(group id, min_up, [(member id, standby, activation)])``."""
     min_up = np.zeros(len(index), dtype=np.int32)
     g_of: list[int] = []
     m_of: list[int] = []
@@ -356,7 +392,7 @@ def _group_arrays(
             m_of.append(index[mid])
             m_sb.append(standby)
             m_act.append(activation)
-    return (
+    return GroupColumns(
         np.asarray(g_of, dtype=np.int64),
         np.asarray(m_of, dtype=np.int64),
         np.asarray(m_sb, dtype=np.bool_),
@@ -365,12 +401,36 @@ def _group_arrays(
     )
 
 
-def _csr(
-    keys: npt.NDArray[np.int64], n: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """CSR pointer array and a stable order that sorts ``keys``."""
-    order = np.argsort(keys, kind="stable")
-    counts = np.bincount(keys, minlength=n) if len(keys) else np.zeros(n, dtype=np.int64)
+def csr(keys: npt.NDArray[np.integer[Any]], n: int) -> tuple[I64, I64]:
+    """CSR pointers for rows ``0..n-1`` and the stable order that sorts ``keys`` (the row of
+    each entry): entries of row ``v`` are ``order[ptr[v]:ptr[v + 1]]``.
+
+    >>> ptr, order = csr(np.array([2, 0, 2]), 3)
+    >>> ptr.tolist(), order.tolist()
+    ([0, 1, 1, 3], [1, 0, 2])
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    order = np.argsort(keys, kind="stable").astype(np.int64)
     ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    return ptr, order.astype(np.int64)
+    if len(keys):
+        np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return ptr, order
+
+
+def _adjacency(ptr: I64, other: I64, hard: B1, tol: I64, typ: I32, order: I64) -> Adjacency:
+    """One direction of the dependency edges: columns taken in ``order``, read-only."""
+    return Adjacency(
+        _frozen(ptr),
+        _frozen(other[order]),
+        _frozen(hard[order]),
+        _frozen(tol[order]),
+        _frozen(typ[order]),
+    )
+
+
+_A = TypeVar("_A", bound=np.ndarray[Any, Any])
+
+
+def _frozen(a: _A) -> _A:
+    a.flags.writeable = False
+    return a

@@ -1,4 +1,4 @@
-"""The estate model (SPEC §2): components, dependencies, groups; strict duration parsing (SPEC §1).
+"""The estate model (SPEC §2): components, dependencies, groups (durations: :mod:`.durations`).
 
 Two layers:
 
@@ -17,7 +17,6 @@ Two layers:
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from enum import StrEnum
@@ -27,131 +26,17 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from impactgraph.errors import DurationError, Issue, ModelError
-
-# ---------------------------------------------------------------------------------------------
-# durations
-
-_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_COMPACT = re.compile(r"^(?:(\d+(?:\.\d+)?)([wdhms]))+$")
-_COMPACT_PART = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
-_ISO = re.compile(
-    r"^P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
-    r"(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+from impactgraph.durations import (
+    Duration,
+    DurationReq,
+    FileDuration,
+    FileDurationReq,
 )
-INFINITE_WORDS = frozenset({"inf", "infinity", "∞", "forever", "until-recovered"})
 
-
-def parse_duration(value: object, *, allow_infinite: bool = False) -> int | None:
-    """Parse a duration to whole seconds (SPEC §1).
-
-    Accepts ``90s``, ``15m``, ``4h``, ``2d``, ``1w``, ``1h30m``, ISO 8601 (``PT4H``, ``P1DT2H``)
-    and the unit-less ``0``. With ``allow_infinite``, ``None``/``inf``/``∞`` mean "until
-    recovered" and give ``None``. Anything else raises :class:`DurationError`.
-
-    >>> parse_duration("1h30m"), parse_duration("PT4H"), parse_duration("P1DT2H"), parse_duration(0)
-    (5400, 14400, 93600, 0)
-    >>> parse_duration("inf", allow_infinite=True) is None
-    True
-    """
-    if value is None or (isinstance(value, str) and value.strip().lower() in INFINITE_WORDS):
-        if allow_infinite:
-            return None
-        raise DurationError("a duration is required here (∞ is not allowed)")
-    if isinstance(value, bool):
-        raise DurationError(f"{value!r} is not a duration; write e.g. 90s, 15m, 4h, 2d or PT4H")
-    if isinstance(value, int | float):
-        if isinstance(value, float) and math.isinf(value) and value > 0 and allow_infinite:
-            return None
-        if value == 0:
-            return 0
-        if value < 0:
-            raise DurationError(f"negative duration {value!r}")
-        raise DurationError(
-            f"unit-less duration {value!r} is ambiguous; write it with a unit, e.g. "
-            f"{value}s, {value}m or {value}h"
-        )
-    if not isinstance(value, str):
-        raise DurationError(f"{value!r} is not a duration")
-    text = value.strip()
-    if text.startswith("-"):
-        raise DurationError(f"negative duration {value!r}")
-    if text == "0":
-        return 0
-    total: float
-    low = text.lower()
-    if _COMPACT.match(low):
-        units = [u for _, u in _COMPACT_PART.findall(low)]
-        if len(set(units)) != len(units):
-            raise DurationError(f"duration {value!r} repeats a unit")
-        total = sum(float(n) * _UNIT_SECONDS[u] for n, u in _COMPACT_PART.findall(low))
-    else:
-        m = _ISO.match(text.upper())
-        if not m:
-            if re.fullmatch(r"\d+(\.\d+)?", text):
-                raise DurationError(
-                    f"unit-less duration {value!r} is ambiguous; write it with a unit, e.g. "
-                    f"{text}s, {text}m or {text}h"
-                )
-            raise DurationError(
-                f"cannot read duration {value!r}; write e.g. 90s, 15m, 4h, 2d, 1h30m or PT4H"
-            )
-        w, d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-        total = w * 604800 + d * 86400 + h * 3600 + mi * 60 + s
-    return round(total)
-
-
-def format_duration(seconds: int | None) -> str:
-    """Format seconds compactly: ``5400`` → ``1h30m``; ``None`` → ``∞``.
-
-    >>> format_duration(5400), format_duration(93600), format_duration(0), format_duration(None)
-    ('1h30m', '1d2h', '0s', '∞')
-    """
-    if seconds is None:
-        return "∞"
-    if seconds == 0:
-        return "0s"
-    sign = "-" if seconds < 0 else ""
-    rest = abs(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        n, rest = divmod(rest, size)
-        if n:
-            parts.append(f"{n}{unit}")
-    return sign + "".join(parts)
-
-
-def _seconds(value: object) -> object:
-    # in Python code an int is seconds; files must say the unit (see the File* types)
-    return f"{value}s" if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _duration(value: object) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except DurationError as e:
-        raise ValueError(str(e)) from None
-
-
-def _duration_required(value: object) -> int:
-    try:
-        out = parse_duration(value)
-    except DurationError as e:
-        raise ValueError(str(e)) from None
-    assert out is not None
-    return out
-
-
-FileDuration = Annotated[int | None, BeforeValidator(_duration)]
-"""Optional duration as written in a file: a unit is required (``0`` aside)."""
-FileDurationReq = Annotated[int, BeforeValidator(_duration_required)]
-"""Required duration as written in a file: a unit is required (``0`` aside)."""
-Duration = Annotated[int | None, BeforeValidator(_duration), BeforeValidator(_seconds)]
-"""Optional duration; in Python code an int means seconds."""
-DurationReq = Annotated[int, BeforeValidator(_duration_required), BeforeValidator(_seconds)]
-"""Required duration; in Python code an int means seconds."""
+# re-exported: callers that read the model's durations in words
+from impactgraph.durations import format_duration as format_duration
+from impactgraph.durations import parse_duration as parse_duration
+from impactgraph.errors import Issue, ModelError
 
 # ---------------------------------------------------------------------------------------------
 # vocabularies

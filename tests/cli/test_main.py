@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,11 +15,26 @@ from click.testing import Result
 
 import impactgraph
 from impactgraph.cli import impact as impact_cmd
-from impactgraph.cli import main as main_module
 from impactgraph.cli.main import cli
+from impactgraph.errors import (
+    CapacityError,
+    InternalError,
+    NoModelError,
+    SetupError,
+    StoreUnavailableError,
+)
 
 Run = Callable[..., Result]
-OWN_COMMANDS = ("validate", "load", "impact", "explain", "deps", "diagram")
+OWN_COMMANDS = (
+    "validate",
+    "load",
+    "impact",
+    "explain",
+    "recover",
+    "deps",
+    "diagram",
+    "check",
+)
 
 
 def test_version(run: Run) -> None:
@@ -60,34 +74,30 @@ def test_an_unexpected_exception_exits_1_without_traceback(
     assert "Traceback" in result.stderr
 
 
-def test_optional_commands_skip_only_their_own_missing_module(
-    monkeypatch: pytest.MonkeyPatch,
+def test_every_command_is_registered() -> None:
+    assert set(cli.list_commands(click.Context(cli))) == {*OWN_COMMANDS, "db"}
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (InternalError("the plan does not match the graph"), 1),
+        (SetupError("Graphviz's 'dot' program is not installed"), 1),
+        (CapacityError("capacity: no crews"), 2),
+        (NoModelError("the store holds no model"), 2),
+        (StoreUnavailableError("cannot reach the server"), 2),
+    ],
+)
+def test_an_error_exits_with_its_own_code(
+    run: Run, spec_model: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, code: int
 ) -> None:
-    group = click.Group()
-    present = types.ModuleType("impactgraph_test_present")
+    def broken(*args: object) -> None:
+        raise error
 
-    @click.command()
-    def present_cmd() -> None:
-        """A command."""
-
-    present.extra = present_cmd  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "impactgraph_test_present", present)
-    monkeypatch.setattr(
-        main_module,
-        "OPTIONAL_COMMANDS",
-        (("impactgraph_test_absent", "absent"), ("impactgraph_test_present", "extra")),
-    )
-    main_module._register_optional(group)
-    assert list(group.commands) == ["extra"]
-
-    # a module that exists but imports something missing is a real error, not a skip
-    def import_broken(name: str) -> types.ModuleType:
-        raise ModuleNotFoundError("No module named 'somedep'", name="somedep")
-
-    monkeypatch.setattr(main_module.importlib, "import_module", import_broken)
-    monkeypatch.setattr(main_module, "OPTIONAL_COMMANDS", (("impactgraph_test_broken", "x"),))
-    with pytest.raises(ModuleNotFoundError):
-        main_module._register_optional(group)
+    monkeypatch.setattr(impact_cmd, "propagate", broken)
+    result = run("impact", "--model", spec_model, "--fail", "dc1")
+    assert result.exit_code == code
+    assert result.stderr == f"error: {error}\n"
 
 
 def test_console_script_end_to_end(spec_model: Path, tmp_path: Path) -> None:

@@ -87,6 +87,7 @@ CASES: dict[str, tuple[dict[str, Any], set[str] | None]] = {
         {"id", "depth", "kind", "name"},
     ),
     "component_exists": ({"id": "dc1"}, {"id"}),
+    "edge_types": ({}, {"type"}),
     "shortest_path": ({"source": "card-payments", "target": "dc1"}, {"ids", "types"}),
 }
 

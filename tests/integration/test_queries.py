@@ -3,7 +3,7 @@
 Random models with groups, custom types, soft edges and cycles are loaded into the real
 server; the queries' answers must equal the engine's reachability
 (:func:`impactgraph.engine.explain.dependents` / ``dependencies``) and a plain networkx BFS,
-as sets of ``(id, depth)``.
+as sets of ``(id, depth)``; so must :meth:`Neo4jStore.reachable`, which runs them.
 """
 
 from __future__ import annotations
@@ -77,6 +77,11 @@ def test_blast_radius_and_dependencies_equal_the_engine_and_networkx(
             assert down == bfs(forward, component, depth), params
             assert up == set(dependents(graph, component, depth, types, strength)), params
             assert down == set(dependencies(graph, component, depth, types, strength)), params
+            kw = {"depth": depth, "types": types, "strength": strength}
+            reached = neo4j_store.reachable(component, upward=True, **kw)
+            assert {(r.id, r.depth) for r in reached} == up, params
+            reached = neo4j_store.reachable(component, upward=False, **kw)
+            assert {(r.id, r.depth) for r in reached} == down, params
 
 
 @pytest.mark.parametrize("seed", range(3))

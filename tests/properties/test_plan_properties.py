@@ -24,12 +24,12 @@ DURATIONS = st.sampled_from([None, 0, 600, 1800, 3600])
 
 @dataclass
 class Case:
+    model: Model
     graph: Graph
     impact: Impact
 
     def __repr__(self) -> str:
-        m = self.graph.model
-        assert m is not None
+        m = self.model
         comps = [c.model_dump(exclude_defaults=True) for c in m.components]
         deps = [d.model_dump(exclude_defaults=True) for d in m.dependencies]
         tl = {
@@ -95,8 +95,9 @@ def cases(draw: st.DrawFn, cyclic: bool) -> Case:
         )
         for f in sorted(failed)
     )
-    graph = Graph.from_model(Model.build(comps, deps))
-    return Case(graph, propagate(graph, Scenario(failures=failures)))
+    model = Model.build(comps, deps)
+    graph = Graph.from_model(model)
+    return Case(model, graph, propagate(graph, Scenario(failures=failures)))
 
 
 # ---- a reference for "when may a step start", from SPEC §4 rule 1 -------------------------
@@ -125,7 +126,7 @@ def back_at(case: Case, p: Plan, cid: str) -> int:
     step = p.step_of(cid)
     if step is not None:
         return step.finish
-    c = g.model.component(cid) if g.model else None
+    c = case.model.component(cid)
     assert c is not None and c.kind is Kind.GROUP
     counts = sorted(back_at(case, p, m.id) for m in c.members)
     deps = [back_at(case, p, g.ids[d]) for d in _hard_deps(g, cid)]
@@ -134,7 +135,11 @@ def back_at(case: Case, p: Plan, cid: str) -> int:
 
 def _hard_deps(g: Graph, cid: str) -> list[int]:
     v = g.index[cid]
-    return [int(g.dep_idx[e]) for e in range(g.dep_ptr[v], g.dep_ptr[v + 1]) if g.dep_hard[e]]
+    return [
+        int(g.dependencies.idx[e])
+        for e in range(g.dependencies.ptr[v], g.dependencies.ptr[v + 1])
+        if g.dependencies.hard[e]
+    ]
 
 
 def _reach(case: Case, start: set[str]) -> set[str]:
@@ -171,7 +176,7 @@ def ready_at(case: Case, p: Plan, step: Step) -> int:
             if g.ids[d] not in cycle:
                 t = max(t, back_at(case, p, g.ids[d]))
         if g.kind_of(g.index[x]) is Kind.GROUP and len(cycle) > 1:
-            comp = g.model.component(x) if g.model else None
+            comp = case.model.component(x)
             assert comp is not None
             inside = [m.id for m in comp.members if m.id in cycle]
             if len(inside) < (comp.min_up or 1):

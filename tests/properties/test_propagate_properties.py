@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from impactgraph.engine.impact import Impact, Interval, Rule, State
+from impactgraph.engine.propagate import propagate as engine_propagate
 from impactgraph.engine.scenario import Failure, Scenario
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
@@ -29,9 +30,7 @@ SOME = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 @pytest.fixture(scope="module")
 def propagate() -> Propagate:
-    module = pytest.importorskip("impactgraph.engine.propagate")
-    fn: Propagate = module.propagate
-    return fn
+    return engine_propagate
 
 
 def engine_timelines(propagate: Propagate, model: Model, scenario: Scenario) -> Timelines:

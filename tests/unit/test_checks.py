@@ -8,8 +8,17 @@ from click.testing import CliRunner
 
 from impactgraph.cli.main import cli
 from impactgraph.engine.checks import Finding, check
-from impactgraph.graph import Graph
-from impactgraph.model import Component, Dependency, Kind, Member, Model, model_to_document
+from impactgraph.graph import ATTRIBUTES, EdgeRow, Graph
+from impactgraph.model import (
+    Component,
+    Dependency,
+    Kind,
+    Member,
+    MemberMode,
+    Model,
+    Strength,
+    model_to_document,
+)
 
 H = 3600
 
@@ -130,3 +139,30 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
     assert '"recovery-chain-exceeds-rto"' in out.output
     missing = runner.invoke(cli, ["check", "--model", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2
+
+
+def test_a_graph_of_plain_columns_gives_the_same_findings() -> None:
+    """check() reads the graph's attribute table: a graph built from columns, as a store
+    reads it (no pydantic components), gives the same findings as one from the model."""
+    model = estate(
+        tool=Component(id="tool", kind=Kind.SERVICE, tier=3, rto="1d", rpo="1m"),
+        shop=Component(id="shop", kind=Kind.BUSINESS_SERVICE, tier=1, rto="1h", mtpd="30m"),
+    )
+    comps = model.components
+    graph = Graph.from_rows(
+        [c.id for c in comps],
+        [c.kind for c in comps],
+        [
+            EdgeRow(d.source, d.target, d.type, d.strength is Strength.HARD, d.tolerance)
+            for d in model.dependencies
+        ],
+        [
+            (c.id, c.min_up or 1, [(m.id, m.mode is MemberMode.STANDBY, 0) for m in c.members])
+            for c in comps
+            if c.kind is Kind.GROUP
+        ],
+        attributes={name: [getattr(c, name) for c in comps] for name in ATTRIBUTES},
+    )
+    expected = check(Graph.from_model(model))
+    assert len(expected) > 3
+    assert check(graph) == expected

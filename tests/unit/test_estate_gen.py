@@ -99,10 +99,10 @@ def test_rows_and_model_give_the_same_graph(estate: estate_gen.Estate) -> None:
     from_rows = estate.to_graph()
     from_model = Graph.from_model(estate.to_model(check=False))
     assert from_rows.ids == from_model.ids
-    assert (from_rows.dep_idx == from_model.dep_idx).all()
-    assert (from_rows.dep_tol == from_model.dep_tol).all()
-    assert (from_rows.mem_idx == from_model.mem_idx).all()
-    assert (from_rows.mem_activation == from_model.mem_activation).all()
+    assert (from_rows.dependencies.idx == from_model.dependencies.idx).all()
+    assert (from_rows.dependencies.tol == from_model.dependencies.tol).all()
+    assert (from_rows.members.idx == from_model.members.idx).all()
+    assert (from_rows.members.activation == from_model.members.activation).all()
 
 
 def test_the_estate_has_the_layers_and_features_of_a_real_one(estate: estate_gen.Estate) -> None:

@@ -12,7 +12,8 @@ from impactgraph.engine.propagate import propagate
 from impactgraph.engine.scenario import resolve, select
 from impactgraph.graph import Graph
 from impactgraph.model import Kind, MemberMode, Model
-from impactgraph.modelfile import load_model_file, load_scenario_file
+from impactgraph.modelfile import load_model_file
+from impactgraph.scenariofile import load_scenario_file
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCENARIOS = sorted((EXAMPLES / "scenarios").glob("*.yaml"))

@@ -13,12 +13,8 @@ from hypothesis import strategies as st
 from impactgraph.engine.scenario import Failure
 from impactgraph.errors import Issue, ModelError, ScenarioError
 from impactgraph.model import Kind, MemberMode, Model, Strength
-from impactgraph.modelfile import (
-    load_model_file,
-    load_scenario_file,
-    parse_model_text,
-    write_model_file,
-)
+from impactgraph.modelfile import load_model_file, parse_model_text, write_model_file
+from impactgraph.scenariofile import load_scenario_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

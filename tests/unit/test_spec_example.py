@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from impactgraph.engine.impact import Impact
+from impactgraph.engine.propagate import propagate as engine_propagate
 from impactgraph.engine.scenario import Failure, Scenario
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
@@ -111,9 +112,7 @@ def as_table(impact: Impact) -> dict[str, list[RefInterval]]:
 
 @pytest.fixture(scope="module")
 def propagate() -> Propagate:
-    module = pytest.importorskip("impactgraph.engine.propagate")
-    fn: Propagate = module.propagate
-    return fn
+    return engine_propagate
 
 
 @pytest.mark.parametrize("duration", SCENARIOS)

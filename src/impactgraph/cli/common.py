@@ -1,4 +1,4 @@
-"""Options every command shares, and turning them into a graph and a scenario.
+"""Options every command shares, and turning them into the graph, the scenario or the store.
 
 ``--model FILE`` and ``--store URL`` are mutually exclusive; with neither, the store from
 ``IMPACTGRAPH_STORE`` (else ``NEO4J_URI``, else ``sqlite:///impactgraph.db``) is read. Bad
@@ -8,25 +8,31 @@ exit code 2.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 
+from impactgraph.durations import parse_duration
+from impactgraph.engine.explain import Reached
+from impactgraph.engine.explain import reachable as reachable_in_graph
 from impactgraph.engine.scenario import DEFAULT_HORIZON, Failure, Scenario, parse_failure
-from impactgraph.errors import DurationError, InputError, ScenarioError
+from impactgraph.errors import DurationError, NoModelError, ScenarioError
 from impactgraph.graph import Graph
-from impactgraph.model import Model, parse_duration
-from impactgraph.modelfile import load_model_file, load_scenario_file
-from impactgraph.store import open_store, store_location
+from impactgraph.modelfile import load_model_file
+from impactgraph.render.formats import FORMATS
+from impactgraph.scenariofile import load_scenario_file
+from impactgraph.store import Store, open_store, store_location
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ("table", "json", "csv", "markdown")
+STORE_HELP = (
+    "sqlite:///path.db or neo4j://user:password@host:port; default $IMPACTGRAPH_STORE, "
+    "else $NEO4J_URI, else sqlite:///impactgraph.db."
+)
 
 
 class DurationParam(click.ParamType[int]):
@@ -74,6 +80,11 @@ def _exclusive_with(other: str) -> Callable[[click.Context, click.Parameter, Any
     return check
 
 
+def store_option(func: F) -> F:
+    """``--store URL`` alone (for the commands that only work on a store)."""
+    return click.option("--store", "store_url", metavar="URL", default=None, help=STORE_HELP)(func)
+
+
 def source_options(func: F) -> F:
     """``--model FILE`` | ``--store URL``: where the estate comes from."""
     func = click.option(
@@ -82,10 +93,9 @@ def source_options(func: F) -> F:
         metavar="URL",
         default=None,
         callback=_exclusive_with("model_path"),
-        help="Read the model from this store (sqlite:///path.db or neo4j://…); default "
-        "$IMPACTGRAPH_STORE, else $NEO4J_URI, else sqlite:///impactgraph.db.",
+        help="Read the model from this store: " + STORE_HELP,
     )(func)
-    func = click.option(
+    return click.option(
         "--model",
         "model_path",
         metavar="FILE",
@@ -94,7 +104,6 @@ def source_options(func: F) -> F:
         callback=_exclusive_with("store_url"),
         help="Read the model from this YAML/JSON file instead of the store.",
     )(func)
-    return func
 
 
 def scenario_options(func: F) -> F:
@@ -114,7 +123,7 @@ def scenario_options(func: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         help="A scenario file (YAML/JSON) with failures, name and horizon.",
     )(func)
-    func = click.option(
+    return click.option(
         "--fail",
         "failures",
         type=FAILURE,
@@ -123,66 +132,137 @@ def scenario_options(func: F) -> F:
         help="A failure: an id or selector (kind:K, type:T, tag:T, site:S, supplier:S), "
         "DOWN from AT (default 0) for DUR (default ∞). Repeatable.",
     )(func)
-    return func
 
 
-def format_option(func: F) -> F:
-    """``--format table|json|csv|markdown``."""
+def graph_and_scenario(func: F) -> F:
+    """The source and scenario options, handed to the command as ``graph`` and ``scenario``
+    (the scenario is read first: its cheap checks fail before a large model is read)."""
+
+    @functools.wraps(func)
+    def command(
+        *,
+        model_path: Path | None,
+        store_url: str | None,
+        failures: tuple[Failure, ...],
+        scenario_path: Path | None,
+        horizon: int | None,
+        **rest: Any,
+    ) -> Any:
+        scenario = build_scenario(failures, scenario_path, horizon)
+        return func(graph=read_graph(model_path, store_url), scenario=scenario, **rest)
+
+    return source_options(scenario_options(command))  # type: ignore[return-value]
+
+
+def at_option(help_text: str) -> Callable[[F], F]:
+    """``--at T``: one moment, in seconds from t = 0."""
+    return click.option("--at", "at", type=DURATION, default=None, metavar="T", help=help_text)
+
+
+def depth_option(help_text: str) -> Callable[[F], F]:
+    """``--depth N``: how many hops to follow (at least 1)."""
+    return click.option(
+        "--depth", type=click.IntRange(min=1), default=None, metavar="N", help=help_text
+    )
+
+
+def format_choice(choices: tuple[str, ...], help_text: str) -> Callable[[F], F]:
+    """``--format`` as one of ``choices``, the first by default."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
-        default="table",
+        type=click.Choice(choices),
+        default=choices[0],
         show_default=True,
-        help="table for people; json, csv or markdown for tools and reports.",
-    )(func)
+        help=help_text,
+    )
 
 
-def read_model(model_path: Path | None, store_url: str | None) -> Model:
-    """The model from a file, or else from a store (never both)."""
-    if model_path is not None:
-        return load_model_file(model_path)
-    _ensure_exists(store_url)
+#: ``--format table|json|csv|markdown``, for the commands that answer a question
+format_option = format_choice(
+    FORMATS, "table for people; json, csv or markdown for tools and reports."
+)
+
+
+def output_option(help_text: str) -> Callable[[F], F]:
+    """``--output FILE`` / ``-o FILE``."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=help_text,
+    )
+
+
+def limit_option(help_text: str) -> Callable[[F], F]:
+    """``--limit N``: rows shown in a table (0 for all)."""
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        default=200,
+        show_default=True,
+        metavar="N",
+        help=help_text,
+    )
+
+
+@contextmanager
+def opened(store_url: str | None) -> Iterator[Store]:
+    """The store at ``store_url`` (or the default one), closed afterwards."""
     store = open_store(store_url)
     try:
-        model = store.read()
-        url = store.url
+        yield store
     finally:
         store.close()
-    if not model.components:
-        raise InputError(
-            f"the store {url} holds no model; load one with 'impactgraph load FILE' "
-            "or pass --model FILE"
-        )
-    return model
 
 
 def read_graph(model_path: Path | None, store_url: str | None) -> Graph:
-    """The indexed graph of the model from a file or a store (a store that can read straight
-    into a graph, like SQLite, skips building the pydantic model)."""
+    """The indexed graph of the model from a file or a store (a store reads straight into the
+    graph's columns, with no pydantic model on the way)."""
     if model_path is not None:
         return Graph.from_model(load_model_file(model_path))
     _ensure_exists(store_url)
-    store = open_store(store_url)
-    try:
-        fast = getattr(store, "read_graph", None)
-        graph: Graph = fast() if fast is not None else Graph.from_model(store.read())
-        url = store.url
-    finally:
-        store.close()
-    if graph.n == 0:
-        raise InputError(
-            f"the store {url} holds no model; load one with 'impactgraph load FILE' "
-            "or pass --model FILE"
-        )
+    with opened(store_url) as store:
+        graph = store.read_graph()
+        if graph.n == 0:
+            raise NoModelError(
+                f"the store {store.url} holds no model; load one with 'impactgraph load FILE' "
+                "or pass --model FILE"
+            )
     return graph
+
+
+def reachable(
+    model_path: Path | None,
+    store_url: str | None,
+    component_id: str,
+    *,
+    upward: bool,
+    depth: int | None,
+    types: tuple[str, ...],
+    strength: str | None,
+) -> list[Reached]:
+    """What needs ``component_id`` (``upward``) or what it needs, asked of the engine for a
+    model file and of the store itself otherwise (so a large estate is not read whole)."""
+    chosen = types or None
+    if model_path is not None:
+        graph = Graph.from_model(load_model_file(model_path))
+        return reachable_in_graph(
+            graph, component_id, upward=upward, depth=depth, types=chosen, strength=strength
+        )
+    _ensure_exists(store_url)
+    with opened(store_url) as store:
+        return store.reachable(
+            component_id, upward=upward, depth=depth, types=chosen, strength=strength
+        )
 
 
 def _ensure_exists(store_url: str | None) -> None:
     backend, where = store_location(store_url)
     if backend == "sqlite" and not Path(where).exists():
         # reading must not create an empty database file as a side effect
-        raise InputError(
+        raise NoModelError(
             f"no store at {where}; load a model with 'impactgraph load FILE --store "
             f"{store_url or where}' or pass --model FILE"
         )
@@ -203,29 +283,3 @@ def build_scenario(
         name=base.name,
         horizon=horizon if horizon is not None else (base.horizon or DEFAULT_HORIZON),
     )
-
-
-def graph_and_scenario(
-    model_path: Path | None,
-    store_url: str | None,
-    failures: tuple[Failure, ...],
-    scenario_path: Path | None,
-    horizon: int | None,
-) -> tuple[Graph, Scenario]:
-    """What ``impact`` and ``explain`` need: the graph and the scenario to run on it."""
-    scenario = build_scenario(failures, scenario_path, horizon)  # cheap checks first
-    return read_graph(model_path, store_url), scenario
-
-
-def stdout_console() -> Console:
-    """A console on the current stdout; wide when not a terminal, so pipes are not wrapped."""
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        width = int(os.environ.get("COLUMNS", 0)) or max(shutil.get_terminal_size().columns, 160)
-        console = Console(highlight=False, width=width)
-    return console
-
-
-def stderr_console() -> Console:
-    """A console on stderr, for progress and notes that must not mix with answers."""
-    return Console(stderr=True, highlight=False)

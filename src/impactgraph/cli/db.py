@@ -10,77 +10,50 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from impactgraph.cli.common import stderr_console, stdout_console
+from impactgraph.cli.common import format_choice, opened, output_option, store_option
 from impactgraph.model import model_to_document
-from impactgraph.modelfile import load_model_file
-from impactgraph.store import Store, StoreStats, open_store
+from impactgraph.modelfile import load_model_file, write_atomically
+from impactgraph.render.formats import stderr_console
+from impactgraph.render.store import Loaded, show_line, show_loaded, show_stats, stats_document
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-#: loads of at least this many rows show a progress bar (on a terminal)
+#: loads of at least this many rows (components and dependencies) show a progress bar
 PROGRESS_ROWS = 5_000
 
 
-def store_option(func: F) -> F:
-    """``--store URL``."""
-    return click.option(
-        "--store",
-        "store_url",
-        metavar="URL",
-        default=None,
-        help="sqlite:///path.db or neo4j://user:password@host:port; default "
-        "$IMPACTGRAPH_STORE, else $NEO4J_URI, else sqlite:///impactgraph.db.",
-    )(func)
+def load_file(file: Path, store_url: str | None) -> Loaded:
+    """Validate ``file``, then replace the store's model with it, with a progress bar on a
+    terminal for large models. A bad file raises before the store is opened."""
+    model = load_model_file(file)
+    rows = len(model.components) + len(model.dependencies)
+    console = stderr_console()
+    with opened(store_url) as store:
+        started = time.perf_counter()
+        with Progress(
+            TextColumn("loading"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=rows < PROGRESS_ROWS or not console.is_terminal,
+        ) as bar:
+            task = bar.add_task("load", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            version = store.load(model, progress=progress)
+        return Loaded(store.url, version, model, time.perf_counter() - started)
 
 
-def format_option(func: F) -> F:
-    """``--format table|json``."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(("table", "json")),
-        default="table",
-        show_default=True,
-        help="table for people, json (one object) for tools.",
-    )(func)
-
-
-@contextmanager
-def opened(store_url: str | None) -> Iterator[Store]:
-    """The store, closed afterwards."""
-    store = open_store(store_url)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def stats_document(stats: StoreStats) -> dict[str, Any]:
-    """Store statistics as plain data."""
-    return {
-        "url": stats.url,
-        "version": stats.version,
-        "components": stats.components,
-        "dependencies": stats.dependencies,
-        "members": stats.members,
-        "by_kind": stats.by_kind,
-    }
-
-
-def _emit(fmt: str, document: dict[str, Any], text: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(document, ensure_ascii=False, sort_keys=True))
-    else:
-        stdout_console().print(text, markup=False)
+#: ``--format table|json``
+format_option = format_choice(("table", "json"), "table for people, json (one object) for tools.")
 
 
 @click.group()
@@ -102,11 +75,8 @@ def init(store_url: str | None, fmt: str) -> None:
     """Create the store's schema (constraints and indexes on Neo4j); harmless if it exists."""
     with opened(store_url) as store:
         stats = store.stats()
-    _emit(
-        fmt,
-        stats_document(stats),
-        f"store {stats.url} ready (version {stats.version}, {stats.components} components)",
-    )
+    text = f"store {stats.url} ready (version {stats.version}, {stats.components} components)"
+    show_line(fmt, stats_document(stats), text)
 
 
 @db.command()
@@ -123,61 +93,13 @@ def load(file: Path, store_url: str | None, fmt: str) -> None:
     Example:
       impactgraph db load examples/estate.yaml --store sqlite:///estate.db --format json
     """
-    model = load_model_file(file)  # validation first: a bad file never opens the store
-    rows = len(model.components) + len(model.dependencies)
-    with opened(store_url) as store:
-        started = time.perf_counter()
-        console = stderr_console()
-        with Progress(
-            TextColumn("loading"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=rows < PROGRESS_ROWS or not console.is_terminal,
-        ) as bar:
-            task = bar.add_task("load", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            version = store.load(model, progress=progress)
-        seconds = time.perf_counter() - started
-        url = store.url
-    document = {
-        "url": url,
-        "version": version,
-        "components": len(model.components),
-        "dependencies": len(model.dependencies),
-        "seconds": round(seconds, 3),
-        "rows_per_second": round(rows / seconds) if seconds > 0 else None,
-    }
-    _emit(
-        fmt,
-        document,
-        f"loaded {len(model.components)} components and {len(model.dependencies)} "
-        f"dependencies into {url} (version {version}) in {seconds:.2f}s",
-    )
+    show_loaded(load_file(file, store_url), fmt)
 
 
 @db.command()
 @store_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file (default: stdout).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("yaml", "json")),
-    default="yaml",
-    show_default=True,
-    help="Model file format (SPEC §5); both load back with 'db load'.",
-)
+@output_option("Write to this file, replaced whole (default: stdout).")
+@format_choice(("yaml", "json"), "Model file format (SPEC §5); both load back with 'db load'.")
 def export(store_url: str | None, output: Path | None, fmt: str) -> None:
     """Write the store's model as a model file that loads back to an equal model.
 
@@ -186,8 +108,7 @@ def export(store_url: str | None, output: Path | None, fmt: str) -> None:
       impactgraph db export --store neo4j://neo4j:pw@127.0.0.1:7687 -o estate.yaml
     """
     with opened(store_url) as store:
-        model = store.read()
-    document = model_to_document(model)
+        document = model_to_document(store.read())
     if fmt == "json":
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -195,7 +116,7 @@ def export(store_url: str | None, output: Path | None, fmt: str) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_atomically(output, text)
 
 
 @db.command()
@@ -204,14 +125,7 @@ def export(store_url: str | None, output: Path | None, fmt: str) -> None:
 def stats(store_url: str | None, fmt: str) -> None:
     """Counts of components (by kind), dependencies and member entries, and the version."""
     with opened(store_url) as store:
-        found = store.stats()
-    kinds = ", ".join(f"{k} {n}" for k, n in sorted(found.by_kind.items())) or "none"
-    _emit(
-        fmt,
-        stats_document(found),
-        f"{found.url}\n  version       {found.version}\n  components    {found.components}"
-        f" ({kinds})\n  dependencies  {found.dependencies}\n  members       {found.members}",
-    )
+        show_stats(store.stats(), fmt)
 
 
 @db.command()
@@ -223,6 +137,5 @@ def wipe(store_url: str | None, fmt: str, yes: bool) -> None:
     with opened(store_url) as store:
         if not yes and not click.confirm(f"delete the whole model in {store.url}?", err=True):
             raise click.Abort()
-        version = store.wipe()
-        url = store.url
-    _emit(fmt, {"url": url, "version": version}, f"wiped {url} (version {version})")
+        version, url = store.wipe(), store.url
+    show_line(fmt, {"url": url, "version": version}, f"wiped {url} (version {version})")

@@ -5,15 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import numpy as np
 
-from impactgraph.cli.common import format_option, read_graph, source_options, stdout_console
-from impactgraph.engine.explain import dependencies, dependents
-from impactgraph.errors import UnknownComponentError
-from impactgraph.graph import KIND_CODE, Graph
-from impactgraph.model import Kind
-from impactgraph.render import formats, table
-from impactgraph.store import open_store, store_location
+from impactgraph.cli.common import depth_option, format_option, reachable, source_options
+from impactgraph.render.reports import show_deps
 
 
 @click.command()
@@ -30,13 +24,7 @@ from impactgraph.store import open_store, store_location
     flag_value="down",
     help="What ID needs, transitively (towards sites and suppliers).",
 )
-@click.option(
-    "--depth",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Stop after N hops (default: no limit).",
-)
+@depth_option("Stop after N hops (default: no limit).")
 @click.option(
     "--type",
     "types",
@@ -65,6 +53,9 @@ def deps(
 ) -> None:
     """List the components that need ID (--up) or that ID needs (--down), with their depth.
 
+    A store answers with its own query (a large estate is not read whole); a model file is
+    walked in memory. Both give the same components at the same depths.
+
     \b
     Example:
       impactgraph deps db-primary --up --model examples/spec-example.yaml
@@ -72,67 +63,13 @@ def deps(
     """
     if direction is None:
         raise click.UsageError("say which way: --up (what needs ID) or --down (what ID needs)")
-    if model_path is None and store_location(store_url)[0] == "neo4j":
-        graph, rows = _in_neo4j(store_url, component_id, direction, depth, types, strength)
-    else:
-        graph = read_graph(model_path, store_url)
-        if component_id not in graph.index:
-            raise UnknownComponentError(component_id, "not in the model")
-        walk = dependents if direction == "up" else dependencies
-        rows = walk(graph, component_id, depth=depth, types=types or None, strength=strength)
-    if fmt == "json":
-        click.echo(formats.deps_json(component_id, direction, depth, rows, graph), nl=False)
-    elif fmt == "csv":
-        click.echo(formats.deps_csv(rows, graph), nl=False)
-    elif fmt == "markdown":
-        click.echo(formats.deps_markdown(rows, graph), nl=False)
-    else:
-        limit = f" (depth ≤ {depth})" if depth else ""
-        if direction == "up":
-            title = f"{len(rows)} components need {component_id}{limit}"
-        else:
-            title = f"{component_id} needs {len(rows)} components{limit}"
-        table.print_deps(stdout_console(), title, rows, graph)
-
-
-def _in_neo4j(
-    store_url: str | None,
-    component_id: str,
-    direction: str,
-    depth: int | None,
-    types: tuple[str, ...],
-    strength: str | None,
-) -> tuple[Graph, list[tuple[str, int]]]:
-    """Ask the database itself (cypher/blast_radius.cypher or dependencies.cypher), so that a
-    large estate is not read whole; the answer comes with a small graph of what it names."""
-    store = open_store(store_url)
-    try:
-        query = getattr(store, "query", None)
-        assert query is not None, "a neo4j:// URL opens a Neo4jStore"
-        if not query("component_exists", id=component_id):
-            raise UnknownComponentError(component_id, "not in the model")
-        found = query(
-            "blast_radius" if direction == "up" else "dependencies",
-            id=component_id,
-            depth=depth,
-            types=list(types) or None,
-            strength=strength,
-        )
-    finally:
-        store.close()
-    rows = [(r["id"], int(r["depth"])) for r in found]
-    ids = [r["id"] for r in found]
-    none = np.zeros(0, dtype=np.int64)
-    graph = Graph.from_arrays(
-        ids,
-        np.fromiter((KIND_CODE[Kind(r["kind"])] for r in found), dtype=np.int8, count=len(ids)),
-        none,
-        none,
-        np.zeros(0, dtype=np.bool_),
-        none,
-        np.zeros(0, dtype=np.int32),
-        [],
-        (none, none, np.zeros(0, dtype=np.bool_), none, np.zeros(len(ids), dtype=np.int32)),
+    rows = reachable(
+        model_path,
+        store_url,
+        component_id,
+        upward=direction == "up",
+        depth=depth,
+        types=types,
+        strength=strength,
     )
-    graph.columns = {"name": [r.get("name") for r in found]}
-    return graph, rows
+    show_deps(component_id, direction, depth, rows, fmt)

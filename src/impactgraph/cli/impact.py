@@ -2,55 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from impactgraph.cli.common import (
-    DURATION,
-    format_option,
-    graph_and_scenario,
-    scenario_options,
-    source_options,
-    stdout_console,
-)
+from impactgraph.cli.common import at_option, format_option, graph_and_scenario, limit_option
 from impactgraph.engine.explain import explain as explain_chain
 from impactgraph.engine.propagate import propagate
-from impactgraph.engine.scenario import Failure
-from impactgraph.render import formats, table
+from impactgraph.engine.scenario import Scenario
+from impactgraph.graph import Graph
+from impactgraph.render.reports import show_chain, show_impact, show_snapshot
 from impactgraph.render.timeline import snapshot_at
 
 
 @click.command()
-@source_options
-@scenario_options
+@graph_and_scenario
 @format_option
-@click.option(
-    "--at",
-    "at",
-    type=DURATION,
-    default=None,
-    metavar="T",
-    help="Show the state of every component at one moment (e.g. 2h) instead of timelines.",
-)
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    metavar="N",
-    help="Table format: show the first N components (0 = all); the summary counts them all.",
-)
-def impact(
-    model_path: Path | None,
-    store_url: str | None,
-    failures: tuple[Failure, ...],
-    scenario_path: Path | None,
-    horizon: int | None,
-    fmt: str,
-    at: int | None,
-    limit: int,
-) -> None:
+@at_option("Show the state of every component at one moment (e.g. 2h) instead of timelines.")
+@limit_option("Table format: show the first N components (0 = all); the summary counts them all.")
+def impact(graph: Graph, scenario: Scenario, fmt: str, at: int | None, limit: int) -> None:
     """What goes down, when, why and what it costs if the given components fail.
 
     Prints every component that is not UP at some moment with its timeline and cause, then
@@ -64,32 +32,15 @@ def impact(
       impactgraph impact --fail dc1@1h+3h --fail kind:supplier --format json
       impactgraph impact --scenario examples/scenarios/primary-dc-lost.yaml --at 2h
     """
-    graph, scenario = graph_and_scenario(model_path, store_url, failures, scenario_path, horizon)
     answer = propagate(graph, scenario)
-    if at is not None:
-        rows = snapshot_at(answer.timelines, at)
-        if fmt == "json":
-            click.echo(formats.snapshot_json(at, rows, graph), nl=False)
-        elif fmt == "csv":
-            click.echo(formats.snapshot_csv(rows, graph), nl=False)
-        elif fmt == "markdown":
-            click.echo(formats.snapshot_markdown(at, rows, graph), nl=False)
-        else:
-            table.print_snapshot(stdout_console(), at, rows, graph)
-        return
-    if fmt == "json":
-        click.echo(formats.impact_json(answer), nl=False)
-    elif fmt == "csv":
-        click.echo(formats.impact_csv(answer, graph), nl=False)
-    elif fmt == "markdown":
-        click.echo(formats.impact_markdown(answer, graph), nl=False)
+    if at is None:
+        show_impact(answer, graph, fmt, limit or None)
     else:
-        table.print_impact(stdout_console(), answer, graph, limit or None)
+        show_snapshot(at, snapshot_at(answer.snapshot(at), answer.timelines), graph, fmt)
 
 
 @click.command()
-@source_options
-@scenario_options
+@graph_and_scenario
 @format_option
 @click.option(
     "--component",
@@ -99,24 +50,8 @@ def impact(
     metavar="ID",
     help="The component to explain.",
 )
-@click.option(
-    "--at",
-    "at",
-    type=DURATION,
-    default=None,
-    metavar="T",
-    help="Explain the state at this moment (default: the first DOWN interval, else the first).",
-)
-def explain(
-    model_path: Path | None,
-    store_url: str | None,
-    failures: tuple[Failure, ...],
-    scenario_path: Path | None,
-    horizon: int | None,
-    fmt: str,
-    component_id: str,
-    at: int | None,
-) -> None:
+@at_option("Explain the state at this moment (default: the first DOWN interval, else the first).")
+def explain(graph: Graph, scenario: Scenario, fmt: str, component_id: str, at: int | None) -> None:
     """Why a component goes down: the chain of causes back to the root failure.
 
     One line per hop, from the component to the failure that started it, each with its
@@ -133,13 +68,4 @@ def explain(
       host1          DOWN 0s–∞    ← dc1 (hard, located_at)
       dc1            DOWN 0s–∞    failed
     """
-    graph, scenario = graph_and_scenario(model_path, store_url, failures, scenario_path, horizon)
-    hops = explain_chain(propagate(graph, scenario), graph, component_id, at=at)
-    if fmt == "json":
-        click.echo(formats.chain_json(hops), nl=False)
-    elif fmt == "csv":
-        click.echo(formats.chain_csv(hops), nl=False)
-    elif fmt == "markdown":
-        click.echo(formats.chain_markdown(hops), nl=False)
-    else:
-        table.print_chain(stdout_console(), hops)
+    show_chain(explain_chain(propagate(graph, scenario), graph, component_id, at=at), fmt)

@@ -8,7 +8,6 @@ with its ``exit_code``; anything else prints a one-line message (the traceback o
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import traceback
@@ -17,18 +16,14 @@ from typing import Any
 import click
 
 from impactgraph import __version__
+from impactgraph.cli.check import check
+from impactgraph.cli.db import db
 from impactgraph.cli.deps import deps
 from impactgraph.cli.diagram import diagram
 from impactgraph.cli.impact import explain, impact
 from impactgraph.cli.model_cmds import load, validate
+from impactgraph.cli.recover import recover
 from impactgraph.errors import ImpactGraphError
-
-#: commands that live in modules written by others, registered when the module exists
-OPTIONAL_COMMANDS = (
-    ("impactgraph.cli.recover", "recover"),
-    ("impactgraph.cli.check", "check"),
-    ("impactgraph.cli.db", "db"),
-)
 
 
 def _debug() -> bool:
@@ -81,25 +76,8 @@ def cli() -> None:
     """
 
 
-for _command in (validate, load, impact, explain, deps, diagram):
+for _command in (validate, load, impact, explain, recover, deps, diagram, check, db):
     cli.add_command(_command)
-
-
-def _register_optional(group: click.Group) -> None:
-    """Add the commands of modules that may not exist yet (skip only *that* module missing)."""
-    for module_name, attr in OPTIONAL_COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name == module_name:
-                continue
-            raise
-        command = getattr(module, attr, None)
-        if isinstance(command, click.Command):
-            group.add_command(command, attr)
-
-
-_register_optional(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

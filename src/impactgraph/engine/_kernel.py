@@ -20,10 +20,18 @@ How it works (why it is exact):
 from __future__ import annotations
 
 import heapq
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
-INF = np.int64(2**62)
+from impactgraph.engine._jit import INF as _INF
+from impactgraph.graph import Adjacency, Csr, Membership
+
+I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
+
+INF = np.int64(_INF)
 UP = np.int8(0)
 DEGRADED = np.int8(1)
 DOWN = np.int8(2)
@@ -35,70 +43,45 @@ R_SOFT = 3
 R_GROUP = 4
 
 
-def strong_components(n, ptr, idx):
-    """Iterative Tarjan. Returns (scc id per node, number of SCCs); ids in reverse topological
-    order (an SCC gets its id after every SCC it reaches)."""
-    index = np.full(n, -1, dtype=np.int64)
-    low = np.zeros(n, dtype=np.int64)
-    onstack = np.zeros(n, dtype=np.bool_)
-    comp = np.full(n, -1, dtype=np.int64)
-    stack = np.empty(n, dtype=np.int64)
-    call_v = np.empty(n, dtype=np.int64)
-    call_e = np.empty(n, dtype=np.int64)
-    sp = 0
-    counter = 0
-    ncomp = 0
-    for root in range(n):
-        if index[root] != -1:
-            continue
-        depth = 0
-        call_v[0] = root
-        call_e[0] = ptr[root]
-        index[root] = counter
-        low[root] = counter
-        counter += 1
-        stack[sp] = root
-        sp += 1
-        onstack[root] = True
-        while depth >= 0:
-            v = call_v[depth]
-            e = call_e[depth]
-            if e < ptr[v + 1]:
-                call_e[depth] = e + 1
-                w = idx[e]
-                if index[w] == -1:
-                    index[w] = counter
-                    low[w] = counter
-                    counter += 1
-                    stack[sp] = w
-                    sp += 1
-                    onstack[w] = True
-                    depth += 1
-                    call_v[depth] = w
-                    call_e[depth] = ptr[w]
-                elif onstack[w] and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                if low[v] == index[v]:
-                    while True:
-                        sp -= 1
-                        w = stack[sp]
-                        onstack[w] = False
-                        comp[w] = ncomp
-                        if w == v:
-                            break
-                    ncomp += 1
-                depth -= 1
-                if depth >= 0:
-                    u = call_v[depth]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-    return comp, ncomp
+class KernelGraph(NamedTuple):
+    """The graph renumbered for the kernel: nodes in topological order of the strongly connected
+    components of the influence graph, so the nodes of SCC ``r`` are ``scc_ptr[r]:scc_ptr[r+1]``
+    and ``rank[v]`` is the SCC of ``v`` (non-decreasing in ``v``)."""
+
+    rank: I64
+    scc_ptr: I64
+    dependencies: Adjacency
+    dependents: Adjacency
+    members: Membership
+    groups: Csr
+    min_up: npt.NDArray[np.int32]
+    #: each node's position among the ids in sorted order: ties between causes go by id
+    id_rank: I64
 
 
-def _failed_at(v, t, fptr, fstart, fend):
-    for i in range(fptr[v], fptr[v + 1]):  # noqa: SIM110 - numba compiles loops, not any()
-        if fstart[i] <= t < fend[i]:
+class Failures(NamedTuple):
+    """Root failures, merged per node, as CSR: node ``v`` is failed over
+    ``[start[i], end[i])`` for ``i`` in ``ptr[v]:ptr[v + 1]`` (``end`` = INF: ∞)."""
+
+    ptr: I64
+    start: I64
+    end: I64
+    nodes: I64
+
+
+class Clock(NamedTuple):
+    """Each node's state at the current instant and since when (INF: not in that state),
+    and each group's ``t*`` (−1 until reached)."""
+
+    state: I8
+    down_since: I64
+    bad_since: I64
+    tstar: I64
+
+
+def _failed_at(v, t, f):
+    for i in range(f.ptr[v], f.ptr[v + 1]):  # noqa: SIM110 - numba compiles loops, not any()
+        if f.start[i] <= t < f.end[i]:
             return True
     return False
 
@@ -113,33 +96,34 @@ def _later(m, since_m, best, since_best, idr):
     return idr[m] < idr[best]
 
 
-def _eval_group(g, t, state, down_since, bad_since, tstar, min_up, mem_ptr, mem_idx,
-                mem_standby, mem_act, idr):  # fmt: skip
-    """Rule 4. Returns (state, via, t* candidate)."""
-    k = min_up[g]
+def _eval_group(gv, t, c, g):
+    """Rule 4 for group ``gv`` at ``t``. Returns (state, via, t* candidate)."""
+    mem = g.members
+    state, down_since, bad_since, idr = c.state, c.down_since, c.bad_since, g.id_rank
+    k = g.min_up[gv]
     active_up = 0
-    for e in range(mem_ptr[g], mem_ptr[g + 1]):
-        if not mem_standby[e] and state[mem_idx[e]] != DOWN:
+    for e in range(mem.ptr[gv], mem.ptr[gv + 1]):
+        if not mem.standby[e] and state[mem.idx[e]] != DOWN:
             active_up += 1
-    ts = tstar[g]
+    ts = c.tstar[gv]
     if ts < 0 and active_up < k:
         ts = t
     count = 0
     down_via = -1  # the member that went DOWN last
     active_down_via = -1  # the active member that went DOWN last
     deg_via = -1  # the counting member that became DEGRADED last
-    for e in range(mem_ptr[g], mem_ptr[g + 1]):
-        m = mem_idx[e]
+    for e in range(mem.ptr[gv], mem.ptr[gv + 1]):
+        m = mem.idx[e]
         sm = state[m]
         if sm == DOWN:
             if _later(m, down_since[m], down_via, down_since[max(down_via, 0)], idr):
                 down_via = m
-            if not mem_standby[e] and _later(
+            if not mem.standby[e] and _later(
                 m, down_since[m], active_down_via, down_since[max(active_down_via, 0)], idr
             ):
                 active_down_via = m
             continue
-        if (not mem_standby[e]) or (ts >= 0 and t >= ts + mem_act[e]):
+        if (not mem.standby[e]) or (ts >= 0 and t >= ts + mem.activation[e]):
             count += 1
             if sm == DEGRADED and _later(m, bad_since[m], deg_via, bad_since[max(deg_via, 0)], idr):
                 deg_via = m
@@ -152,33 +136,32 @@ def _eval_group(g, t, state, down_since, bad_since, tstar, min_up, mem_ptr, mem_
     return UP, -1, ts
 
 
-def _evaluate(v, t, state, down_since, bad_since, tstar, fptr, fstart, fend,
-              dep_ptr, dep_idx, dep_hard, dep_tol,
-              min_up, mem_ptr, mem_idx, mem_standby, mem_act, idr):  # fmt: skip
+def _evaluate(v, t, c, g, f):
     """Rules 1–5 for one component at ``t``. Returns (state, rule, via, t* candidate).
 
     Among several causes of the worst state the component's own failure comes first, then the
     dependency with the smallest id (so the answer does not depend on the order edges were
     listed or stored in), then the group rule.
     """
-    ts = tstar[v]
+    ts = c.tstar[v]
     gs = UP
     gvia = -1
-    if min_up[v] > 0:  # t* depends on the members only, whatever else holds the group down
-        gs, gvia, ts = _eval_group(v, t, state, down_since, bad_since, tstar, min_up, mem_ptr,
-                                   mem_idx, mem_standby, mem_act, idr)  # fmt: skip
-    if _failed_at(v, t, fptr, fstart, fend):
+    if g.min_up[v] > 0:  # t* depends on the members only, whatever else holds the group down
+        gs, gvia, ts = _eval_group(v, t, c, g)
+    if _failed_at(v, t, f):
         return DOWN, R_FAILED, -1, ts
+    dep = g.dependencies
+    state, down_since, bad_since, idr = c.state, c.down_since, c.bad_since, g.id_rank
     down_via = -1
     deg_via = -1
     deg_rule = R_NONE
-    for e in range(dep_ptr[v], dep_ptr[v + 1]):
-        b = dep_idx[e]
+    for e in range(dep.ptr[v], dep.ptr[v + 1]):
+        b = dep.idx[e]
         sb = state[b]
         if sb == UP:
             continue
-        lim = t - dep_tol[e]
-        if dep_hard[e]:
+        lim = t - dep.tol[e]
+        if dep.hard[e]:
             if sb == DOWN and down_since[b] <= lim:
                 if down_via < 0 or idr[b] < idr[down_via]:
                     down_via = b
@@ -199,43 +182,27 @@ def _evaluate(v, t, state, down_since, bad_since, tstar, fptr, fstart, fend,
     return UP, R_NONE, -1, ts
 
 
-def propagate_kernel(
-    n,
-    rank,
-    comp,
-    scc_ptr,
-    scc_nodes,
-    fptr,
-    fstart,
-    fend,
-    dep_ptr,
-    dep_idx,
-    dep_hard,
-    dep_tol,
-    dnt_ptr,
-    dnt_idx,
-    dnt_hard,
-    dnt_tol,
-    min_up,
-    mem_ptr,
-    mem_idx,
-    mem_standby,
-    mem_act,
-    grp_ptr,
-    grp_idx,
-    fail_nodes,
-    idr,
-):
-    """Run the event loop. Returns change records (node, time, state, rule, via), in time order
-    per node, and ``t*`` per group (−1 where never reached).
+def _standbys_due(gv, ts, r, g, future):
+    """Once a group's ``t*`` is known, its standbys count from ``t* + activation``: wake it then."""
+    mem = g.members
+    for e in range(mem.ptr[gv], mem.ptr[gv + 1]):
+        if mem.standby[e] and mem.activation[e] > 0:
+            heapq.heappush(future, (np.int64(ts + mem.activation[e]), np.int64(r)))
 
-    ``rank[v]`` is the topological rank of v's SCC; ``scc_nodes[scc_ptr[r]:scc_ptr[r+1]]`` are
-    the nodes of the SCC of rank r (``comp`` is kept for callers; it equals ``rank``).
-    """
-    state = np.zeros(n, dtype=np.int8)
-    down_since = np.full(n, INF, dtype=np.int64)
-    bad_since = np.full(n, INF, dtype=np.int64)
-    tstar = np.full(n, -1, dtype=np.int64)
+
+def propagate_kernel(g, f):
+    """Run the event loop over ``g`` (:class:`KernelGraph`) for failures ``f``
+    (:class:`Failures`). Returns change records (node, time, state, rule, via), in time order
+    per node."""
+    n = len(g.rank)
+    rank, scc_ptr, dnt, grp = g.rank, g.scc_ptr, g.dependents, g.groups
+    c = Clock(
+        np.zeros(n, dtype=np.int8),
+        np.full(n, INF, dtype=np.int64),
+        np.full(n, INF, dtype=np.int64),
+        np.full(n, -1, dtype=np.int64),
+    )
+    state, down_since, bad_since, tstar = c.state, c.down_since, c.bad_since, c.tstar
     prev_state = np.zeros(n, dtype=np.int8)
     out_node = [np.int64(0)]
     out_t = [np.int64(0)]
@@ -250,11 +217,11 @@ def propagate_kernel(
     # future events as (time, rank), in a heap
     future = [(np.int64(0), np.int64(0))]
     future.pop()
-    for v in fail_nodes:
-        for i in range(fptr[v], fptr[v + 1]):
-            future.append((np.int64(fstart[i]), np.int64(rank[v])))
-            if fend[i] < INF:
-                future.append((np.int64(fend[i]), np.int64(rank[v])))
+    for v in f.nodes:
+        for i in range(f.ptr[v], f.ptr[v + 1]):
+            future.append((np.int64(f.start[i]), np.int64(rank[v])))
+            if f.end[i] < INF:
+                future.append((np.int64(f.end[i]), np.int64(rank[v])))
     heapq.heapify(future)
     nscc = len(scc_ptr) - 1
     queued = np.full(nscc, -1, dtype=np.int64)  # the instant a rank was last queued at
@@ -276,46 +243,24 @@ def propagate_kernel(
                     lo_r = r0
                 if r0 > hi_r:
                     hi_r = r0
-        c = lo_r
-        while c <= hi_r:
-            if pending[c] == 0:
-                if (c & 7) == 0 and words[c >> 3] == 0:
-                    c += 8
+        r = lo_r
+        while r <= hi_r:
+            if pending[r] == 0:
+                if (r & 7) == 0 and words[r >> 3] == 0:
+                    r += 8
                 else:
-                    c += 1
+                    r += 1
                 continue
-            pending[c] = 0
+            pending[r] = 0
             changed.clear()
-            lo = scc_ptr[c]
-            hi = scc_ptr[c + 1]
+            lo = scc_ptr[r]
+            hi = scc_ptr[r + 1]
             if hi - lo == 1:
-                v = scc_nodes[lo]
-                ns, rule, via, ts = _evaluate(
-                    v,
-                    t,
-                    state,
-                    down_since,
-                    bad_since,
-                    tstar,
-                    fptr,
-                    fstart,
-                    fend,
-                    dep_ptr,
-                    dep_idx,
-                    dep_hard,
-                    dep_tol,
-                    min_up,
-                    mem_ptr,
-                    mem_idx,
-                    mem_standby,
-                    mem_act,
-                    idr,
-                )
-                if min_up[v] > 0 and tstar[v] < 0 <= ts:
+                v = lo
+                ns, rule, via, ts = _evaluate(v, t, c, g, f)
+                if g.min_up[v] > 0 and tstar[v] < 0 <= ts:
                     tstar[v] = ts
-                    for e in range(mem_ptr[v], mem_ptr[v + 1]):
-                        if mem_standby[e] and mem_act[e] > 0:
-                            heapq.heappush(future, (np.int64(ts + mem_act[e]), np.int64(c)))
+                    _standbys_due(v, ts, r, g, future)
                 old = state[v]
                 if ns != old:
                     prev_state[v] = old
@@ -340,75 +285,47 @@ def propagate_kernel(
                 saved_bad = np.empty(hi - lo, dtype=np.int64)
                 rules = np.zeros(hi - lo, dtype=np.int8)
                 vias = np.full(hi - lo, -1, dtype=np.int64)
-                for i in range(lo, hi):
-                    v = scc_nodes[i]
+                for v in range(lo, hi):
                     prev_state[v] = state[v]
-                    saved_down[i - lo] = down_since[v]
-                    saved_bad[i - lo] = bad_since[v]
+                    saved_down[v - lo] = down_since[v]
+                    saved_bad[v - lo] = bad_since[v]
                     state[v] = UP
                     down_since[v] = INF
                     bad_since[v] = INF
                 again = True
                 while again:
                     again = False
-                    for i in range(lo, hi):
-                        v = scc_nodes[i]
-                        ns, rule, via, ts = _evaluate(
-                            v,
-                            t,
-                            state,
-                            down_since,
-                            bad_since,
-                            tstar,
-                            fptr,
-                            fstart,
-                            fend,
-                            dep_ptr,
-                            dep_idx,
-                            dep_hard,
-                            dep_tol,
-                            min_up,
-                            mem_ptr,
-                            mem_idx,
-                            mem_standby,
-                            mem_act,
-                            idr,
-                        )
+                    for v in range(lo, hi):
+                        ns, rule, via, ts = _evaluate(v, t, c, g, f)
                         if ns > state[v]:
                             state[v] = ns
-                            rules[i - lo] = rule
-                            vias[i - lo] = via
+                            rules[v - lo] = rule
+                            vias[v - lo] = via
                             if ns == DOWN:
-                                down_since[v] = saved_down[i - lo] if prev_state[v] == DOWN else t
+                                down_since[v] = saved_down[v - lo] if prev_state[v] == DOWN else t
                             if bad_since[v] == INF:
-                                bad_since[v] = saved_bad[i - lo] if prev_state[v] != UP else t
+                                bad_since[v] = saved_bad[v - lo] if prev_state[v] != UP else t
                             again = True
-                for i in range(lo, hi):
-                    v = scc_nodes[i]
-                    if min_up[v] > 0 and tstar[v] < 0:
-                        _s, _v, ts = _eval_group(v, t, state, down_since, bad_since, tstar,
-                                                 min_up, mem_ptr, mem_idx, mem_standby,
-                                                 mem_act, idr)  # fmt: skip
+                for v in range(lo, hi):
+                    if g.min_up[v] > 0 and tstar[v] < 0:
+                        _s, _v, ts = _eval_group(v, t, c, g)
                         if ts >= 0:
                             tstar[v] = ts
-                            for e in range(mem_ptr[v], mem_ptr[v + 1]):
-                                if mem_standby[e] and mem_act[e] > 0:
-                                    heapq.heappush(future, (np.int64(ts + mem_act[e]), np.int64(c)))
+                            _standbys_due(v, ts, r, g, future)
                     if state[v] != prev_state[v]:
                         out_node.append(np.int64(v))
                         out_t.append(np.int64(t))
                         out_state.append(np.int8(state[v]))
-                        out_rule.append(np.int8(rules[i - lo]))
-                        out_via.append(np.int64(vias[i - lo]))
+                        out_rule.append(np.int8(rules[v - lo]))
+                        out_via.append(np.int64(vias[v - lo]))
                         changed.append(np.int64(v))
             # schedule what the changes touch: now (same instant) or when a tolerance runs out
             for v in changed:
                 ns = state[v]
                 old = prev_state[v]
-                for e in range(dnt_ptr[v], dnt_ptr[v + 1]):
-                    a = dnt_idx[e]
-                    ra = rank[a]
-                    tau = dnt_tol[e]
+                for e in range(dnt.ptr[v], dnt.ptr[v + 1]):
+                    ra = rank[dnt.idx[e]]
+                    tau = dnt.tol[e]
                     if (tau == 0 or ns < old) and queued[ra] != t:
                         queued[ra] = t
                         pending[ra] = 1
@@ -417,21 +334,24 @@ def propagate_kernel(
                     # starts to be DOWN-or-DEGRADED (hard edges)
                     if tau > 0 and (
                         (ns == DOWN and old != DOWN)
-                        or (dnt_hard[e] and ns == DEGRADED and old == UP)
+                        or (dnt.hard[e] and ns == DEGRADED and old == UP)
                     ):
                         heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
-                for e in range(grp_ptr[v], grp_ptr[v + 1]):
-                    rg = rank[grp_idx[e]]
+                for e in range(grp.ptr[v], grp.ptr[v + 1]):
+                    rg = rank[grp.idx[e]]
                     if queued[rg] != t:
                         queued[rg] = t
                         pending[rg] = 1
                         hi_r = max(hi_r, rg)
-            c += 1
+            r += 1
     return (
         np.array(out_node, dtype=np.int64),
         np.array(out_t, dtype=np.int64),
         np.array(out_state, dtype=np.int8),
         np.array(out_rule, dtype=np.int8),
         np.array(out_via, dtype=np.int64),
-        tstar,
     )
+
+
+#: the kernel and the helpers it calls, helpers first (for :func:`impactgraph.engine._jit.kernels`)
+KERNELS = ("_failed_at", "_later", "_eval_group", "_evaluate", "_standbys_due", "propagate_kernel")

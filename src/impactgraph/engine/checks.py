@@ -35,10 +35,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from impactgraph.engine._plan_kernel import topological_components
-from impactgraph.errors import InputError
-from impactgraph.graph import Graph
-from impactgraph.model import Component, Kind, format_duration
+from impactgraph.engine._scc import topological_components
+from impactgraph.graph import KIND_CODE, Graph
+from impactgraph.model import Kind, format_duration
 
 Severity = Literal["high", "medium", "warning"]
 
@@ -85,36 +84,36 @@ class Finding:
         }
 
 
-def _is_store(c: Component) -> bool:
-    return c.backup_interval is not None or (c.type or "").lower() in DATA_STORE_TYPES
+GROUP = KIND_CODE[Kind.GROUP]
+BUSINESS = KIND_CODE[Kind.BUSINESS_SERVICE]
 
 
 def check(graph: Graph) -> list[Finding]:
     """Every continuity finding and warning on the model, findings first (by severity)."""
-    if graph.model is None:
-        raise InputError("continuity checks need the model's attributes (rto, mtpd, ...)")
-    model = graph.model
     n, ids = graph.n, graph.ids
-    comp = [model.by_id[cid] for cid in ids]
+    rto, mtpd, rpo = graph.attr("rto"), graph.attr("mtpd"), graph.attr("rpo")
+    tier, backup = graph.attr("tier"), graph.attr("backup_interval")
+    kind = graph.kind.tolist()
     out: list[Finding] = []
 
-    for c in comp:
-        if c.rto is not None and c.mtpd is not None and c.rto > c.mtpd:
+    for v in range(n):
+        if rto[v] is not None and mtpd[v] is not None and rto[v] > mtpd[v]:
             out.append(
                 Finding(
                     "high",
                     "rto-exceeds-mtpd",
-                    c.id,
-                    f"RTO {format_duration(c.rto)} is longer than MTPD "
-                    f"{format_duration(c.mtpd)}; the RTO must not exceed it",
+                    ids[v],
+                    f"RTO {format_duration(rto[v])} is longer than MTPD "
+                    f"{format_duration(mtpd[v])}; the RTO must not exceed it",
                 )
             )
 
     # one pass over hard dependencies and member edges, dependencies first
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.dep_ptr))[graph.dep_hard]
-    dst = graph.dep_idx[graph.dep_hard]
-    msrc = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.mem_ptr))
-    pre = np.concatenate([dst, graph.mem_idx]).astype(np.int64)
+    hard = graph.dependencies.hard
+    src = graph.edge_sources()[hard]
+    dst = graph.dependencies.idx[hard]
+    msrc = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.members.ptr))
+    pre = np.concatenate([dst, graph.members.idx]).astype(np.int64)
     post = np.concatenate([src, msrc]).astype(np.int64)
     scc, count = topological_components(n, pre, post)
     members_of: list[list[int]] = [[] for _ in range(count)]
@@ -123,8 +122,9 @@ def check(graph: Graph) -> list[Finding]:
     deps_of: list[list[int]] = [[] for _ in range(n)]
     for a, b in zip(post.tolist(), pre.tolist(), strict=True):
         deps_of[a].append(b)
-    is_group = [c.kind is Kind.GROUP for c in comp]
-    weight = [c.recovery_time or 0 for c in comp]
+    is_group = [k == GROUP for k in kind]
+    min_up = graph.min_up.tolist()
+    weight = [r or 0 for r in graph.attr("recovery_time")]
 
     chain = [0] * n  # longest recovery chain below and including v
     nxt = [-1] * n  # the dependency that chain goes through
@@ -138,12 +138,11 @@ def check(graph: Graph) -> list[Finding]:
         st = (-1, -1)
         tr: dict[int, tuple[int, int]] = {}
         for v in vs:
-            c = comp[v]
-            if c.backup_interval is not None and c.backup_interval > st[0]:
-                st = (c.backup_interval, v)
+            if backup[v] is not None and backup[v] > st[0]:
+                st = (backup[v], v)
             ext = [d for d in deps_of[v] if scc_l[d] != s]
             if is_group[v] and not cyc:
-                k = 1 if c.min_up is None else c.min_up
+                k = min_up[v]
                 lens = sorted((chain[d], d) for d in ext)
                 if len(lens) >= k and lens[k - 1][0] > best:
                     best, via = lens[k - 1]
@@ -157,13 +156,9 @@ def check(graph: Graph) -> list[Finding]:
                 for t, (r, who) in tiers[d].items():
                     if t not in tr or r > tr[t][0]:
                         tr[t] = (r, who)
-                dc = comp[d]
-                if (
-                    dc.tier is not None
-                    and dc.rto is not None
-                    and (dc.tier not in tr or dc.rto > tr[dc.tier][0])
-                ):
-                    tr[dc.tier] = (dc.rto, d)
+                dt, dr = tier[d], rto[d]
+                if dt is not None and dr is not None and (dt not in tr or dr > tr[dt][0]):
+                    tr[dt] = (dr, d)
         own = sum(weight[v] for v in vs)
         for v in vs:
             chain[v] = own + best
@@ -179,53 +174,61 @@ def check(graph: Graph) -> list[Finding]:
             w = nxt[w]
         return " → ".join(hops)
 
-    for v, c in enumerate(comp):
-        if c.kind is Kind.BUSINESS_SERVICE and c.rto is not None and chain[v] > c.rto:
+    for v in range(n):
+        r_v, t_v = rto[v], tier[v]
+        if kind[v] == BUSINESS and r_v is not None and chain[v] > r_v:
             out.append(
                 Finding(
-                    "high" if c.tier == 1 else "medium",
+                    "high" if t_v == 1 else "medium",
                     "recovery-chain-exceeds-rto",
-                    c.id,
+                    ids[v],
                     f"rebuilding its longest hard chain takes {format_duration(chain[v])} "
-                    f"(RTO {format_duration(c.rto)}): {path(v)}",
+                    f"(RTO {format_duration(r_v)}): {path(v)}",
                 )
             )
-        if c.rpo is not None and store[v][0] > c.rpo:
+        if rpo[v] is not None and store[v][0] > rpo[v]:
             interval, who = store[v]
             out.append(
                 Finding(
                     "high",
                     "rpo-exceeds-backup",
-                    c.id,
-                    f"RPO {format_duration(c.rpo)} but it needs {ids[who]}, backed up every "
+                    ids[v],
+                    f"RPO {format_duration(rpo[v])} but it needs {ids[who]}, backed up every "
                     f"{format_duration(interval)}",
                 )
             )
-        if c.tier is not None and c.rto is not None:
-            worse = [(r, t, who) for t, (r, who) in tiers[v].items() if t > c.tier and r > c.rto]
+        if t_v is not None and r_v is not None:
+            worse = [(r, t, who) for t, (r, who) in tiers[v].items() if t > t_v and r > r_v]
             if worse:
                 r, t, who = max(worse)
                 out.append(
                     Finding(
                         "medium",
                         "tier-inversion",
-                        c.id,
-                        f"tier {c.tier} (RTO {format_duration(c.rto)}) needs {ids[who]}, tier {t} "
+                        ids[v],
+                        f"tier {t_v} (RTO {format_duration(r_v)}) needs {ids[who]}, tier {t} "
                         f"with RTO {format_duration(r)}",
                     )
                 )
 
-    out.extend(_warnings(comp, deps_of))
+    out.extend(_warnings(graph, deps_of))
     rank = {"high": 0, "medium": 1, "warning": 2}
     out.sort(key=lambda f: (rank[f.severity], f.code, f.component))
     return out
 
 
-def _warnings(comp: list[Component], deps_of: list[list[int]]) -> list[Finding]:
+def _is_store(backup_interval: int | None, type_: str | None) -> bool:
+    return backup_interval is not None or (type_ or "").lower() in DATA_STORE_TYPES
+
+
+def _warnings(graph: Graph, deps_of: list[list[int]]) -> list[Finding]:
     """Missing data that weakens plans and checks (listed, not counted)."""
+    ids, kind = graph.ids, graph.kind.tolist()
+    rto, rpo, recovery = graph.attr("rto"), graph.attr("rpo"), graph.attr("recovery_time")
+    backup, type_ = graph.attr("backup_interval"), graph.attr("type")
     out: list[Finding] = []
     needed_by_rpo: set[int] = set()
-    todo = [v for v, c in enumerate(comp) if c.rpo is not None]
+    todo = [v for v in range(graph.n) if rpo[v] is not None]
     seen = set(todo)
     while todo:
         v = todo.pop()
@@ -234,31 +237,31 @@ def _warnings(comp: list[Component], deps_of: list[list[int]]) -> list[Finding]:
                 seen.add(d)
                 needed_by_rpo.add(d)
                 todo.append(d)
-    for v, c in enumerate(comp):
-        if c.kind is not Kind.GROUP and c.recovery_time is None:
+    for v in range(graph.n):
+        if kind[v] != GROUP and recovery[v] is None:
             out.append(
                 Finding(
                     "warning",
                     "missing-recovery-time",
-                    c.id,
+                    ids[v],
                     "no recovery_time: a restore of it counts as 0 in plans",
                 )
             )
-        if c.kind is Kind.BUSINESS_SERVICE and c.rto is None:
+        if kind[v] == BUSINESS and rto[v] is None:
             out.append(
                 Finding(
                     "warning",
                     "missing-rto",
-                    c.id,
+                    ids[v],
                     "a business service without RTO: breaches cannot be judged",
                 )
             )
-        if v in needed_by_rpo and _is_store(c) and c.backup_interval is None:
+        if v in needed_by_rpo and _is_store(backup[v], type_[v]) and backup[v] is None:
             out.append(
                 Finding(
                     "warning",
                     "missing-backup-interval",
-                    c.id,
+                    ids[v],
                     "a data store that something with an RPO needs has no backup_interval",
                 )
             )

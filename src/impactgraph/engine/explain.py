@@ -9,6 +9,9 @@
 ...      Dependency(source="app", target="host1", type="runs_on")]))
 >>> dependents(g, "dc1")
 [('host1', 1), ('app', 2)]
+>>> reachable(g, "app", upward=False)
+[Reached(id='host1', depth=1, kind='infrastructure', name=None), \
+Reached(id='dc1', depth=2, kind='site', name=None)]
 """
 
 from __future__ import annotations
@@ -16,13 +19,23 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from impactgraph.engine.impact import Impact, Interval, Rule, State
-from impactgraph.errors import InputError, UnknownComponentError
+from impactgraph.errors import QueryError, UnknownComponentError
 from impactgraph.graph import Graph
 
 MEMBER = "member"
 """The pseudo edge type of group membership (``group → member``) in reachability filters."""
+
+
+class Reached(NamedTuple):
+    """A component reached by a dependency walk, ``depth`` hops from where it started."""
+
+    id: str
+    depth: int
+    kind: str
+    name: str | None
 
 
 @dataclass(frozen=True)
@@ -59,17 +72,32 @@ def _interval_at(ivs: list[Interval], t: int) -> Interval | None:
     return None
 
 
-def _edge(graph: Graph, a: int, b: int, rule: Rule) -> tuple[int, str | None]:
+class Edge(NamedTuple):
+    """One dependency edge between two components, as :func:`edges_between` finds it."""
+
+    type: str
+    hard: bool
+    tolerance: int
+
+
+def edges_between(graph: Graph, source: str, target: str) -> list[Edge]:
+    """The dependencies ``source → target`` (several types may link the same two components)."""
+    v, w = graph.index[source], graph.index[target]
+    dep = graph.dependencies
+    return [
+        Edge(graph.edge_types[int(dep.type[e])], bool(dep.hard[e]), int(dep.tol[e]))
+        for e in range(int(dep.ptr[v]), int(dep.ptr[v + 1]))
+        if dep.idx[e] == w
+    ]
+
+
+def _edge(graph: Graph, a: str, b: str, rule: Rule) -> tuple[int, str | None]:
     """Tolerance and type of the edge a → b that the rule used (the smallest tolerance)."""
     if rule is Rule.GROUP:
         return 0, MEMBER
-    best: tuple[int, str | None] | None = None
-    for e in range(int(graph.dep_ptr[a]), int(graph.dep_ptr[a + 1])):
-        if int(graph.dep_idx[e]) == b and bool(graph.dep_hard[e]) == (rule is Rule.HARD):
-            cand = (int(graph.dep_tol[e]), graph.edge_types[int(graph.dep_type[e])])
-            if best is None or cand[0] < best[0]:
-                best = cand
-    return best if best is not None else (0, None)
+    used = [e for e in edges_between(graph, a, b) if e.hard == (rule is Rule.HARD)]
+    best = min(used, key=lambda e: e.tolerance, default=None)
+    return (0, None) if best is None else (best.tolerance, best.type)
 
 
 def explain(impact: Impact, graph: Graph, component_id: str, at: int | None = None) -> list[Hop]:
@@ -78,19 +106,19 @@ def explain(impact: Impact, graph: Graph, component_id: str, at: int | None = No
     Starts from the component's interval containing ``at`` (default: its first DOWN interval,
     or its first interval) and follows each cause to the interval of the ``via`` component that
     held at that moment. The first hop is the component asked about, the last a root failure.
-    A component that stays UP is an :class:`~impactgraph.errors.InputError`.
+    A component that stays UP is an :class:`~impactgraph.errors.QueryError`.
     """
     if component_id not in graph.index:
         raise UnknownComponentError(component_id)
     ivs = impact.timelines.get(component_id)
     if not ivs:
-        raise InputError(f"component {component_id!r} stays UP in this scenario")
+        raise QueryError(f"component {component_id!r} stays UP in this scenario")
     if at is None:
         first = next((iv for iv in ivs if iv.state is State.DOWN), ivs[0])
     else:
         found = _interval_at(ivs, at)
         if found is None:
-            raise InputError(f"component {component_id!r} is UP at {at}s")
+            raise QueryError(f"component {component_id!r} is UP at {at}s")
         first = found
     hops: list[Hop] = []
     cur_id, iv = component_id, first
@@ -99,7 +127,7 @@ def explain(impact: Impact, graph: Graph, component_id: str, at: int | None = No
         via = iv.cause.via
         tol, etype = (0, None)
         if via is not None:
-            tol, etype = _edge(graph, graph.index[cur_id], graph.index[via], iv.cause.rule)
+            tol, etype = _edge(graph, cur_id, via, iv.cause.rule)
         hops.append(Hop(cur_id, iv.state, iv.start, iv.end, iv.cause.rule, via, tol, etype))
         seen.add(cur_id)
         if via is None or via in seen:
@@ -108,6 +136,22 @@ def explain(impact: Impact, graph: Graph, component_id: str, at: int | None = No
         if nxt is None:  # cannot happen for a consistent answer; stop rather than loop
             return hops
         cur_id, iv = via, nxt
+
+
+def check_reach(
+    edge_types: Collection[str], types: Collection[str] | None, strength: str | None
+) -> None:
+    """Refuse a walk's filters that the model cannot take: a strength other than hard or soft,
+    a dependency type the model has no edge of (``edge_types``; ``member`` is always known)."""
+    if strength not in (None, "hard", "soft"):
+        raise QueryError(f"strength must be 'hard' or 'soft', not {strength!r}")
+    known = set(edge_types) | {MEMBER}
+    bad = sorted(set(types or ()) - known)
+    if bad:
+        raise QueryError(
+            f"unknown dependency type(s) {', '.join(bad)}; the model has "
+            + ", ".join(sorted(known))
+        )
 
 
 def _walk(
@@ -119,25 +163,14 @@ def _walk(
     strength: str | None,
 ) -> list[tuple[str, int]]:
     if component_id not in graph.index:
-        raise UnknownComponentError(component_id)
-    if strength not in (None, "hard", "soft"):
-        raise InputError(f"strength must be 'hard' or 'soft', not {strength!r}")
-    known = set(graph.edge_types) | {MEMBER}
-    if types:
-        bad = sorted(set(types) - known)
-        if bad:
-            raise InputError(
-                f"unknown dependency type(s) {', '.join(bad)}; the model has "
-                + ", ".join(sorted(known))
-            )
+        raise UnknownComponentError(component_id, "not in the model")
+    check_reach(graph.edge_types, types, strength)
     codes = None if not types else {i for i, t in enumerate(graph.edge_types) if t in types}
     with_members = not types or MEMBER in types
-    if upward:  # who needs me: dependents, and groups I am a member of
-        ptr, idx, hard, typ = graph.dnt_ptr, graph.dnt_idx, graph.dnt_hard, graph.dnt_type
-        mptr, midx = graph.grp_ptr, graph.grp_idx
-    else:
-        ptr, idx, hard, typ = graph.dep_ptr, graph.dep_idx, graph.dep_hard, graph.dep_type
-        mptr, midx = graph.mem_ptr, graph.mem_idx
+    # upward, who needs me: dependents, and groups I am a member of; downward, the reverse
+    adj = graph.dependents if upward else graph.dependencies
+    ptr, idx, hard, typ = adj.ptr, adj.idx, adj.hard, adj.type
+    mptr, midx = (graph.groups.ptr, graph.groups.idx) if upward else graph.members[:2]
     start = graph.index[component_id]
     dist = {start: 0}
     out: list[tuple[str, int]] = []
@@ -188,3 +221,22 @@ def dependencies(
 ) -> list[tuple[str, int]]:
     """Everything ``component_id`` needs, transitively (a group needs its members)."""
     return _walk(graph, component_id, False, depth, types, strength)
+
+
+def reachable(
+    graph: Graph,
+    component_id: str,
+    *,
+    upward: bool,
+    depth: int | None = None,
+    types: Collection[str] | None = None,
+    strength: str | None = None,
+) -> list[Reached]:
+    """What needs ``component_id`` (``upward``) or what it needs, transitively, in BFS order,
+    with each component's kind and name (the rows ``impactgraph deps`` prints)."""
+    names = graph.attr("name")
+    index = graph.index
+    return [
+        Reached(cid, d, graph.kind_of(index[cid]).value, names[index[cid]])
+        for cid, d in _walk(graph, component_id, upward, depth, types, strength)
+    ]

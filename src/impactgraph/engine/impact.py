@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -10,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from impactgraph.engine.scenario import RootFailure, Scenario
+from impactgraph.errors import InternalError
 from impactgraph.graph import Graph
 from impactgraph.model import Kind
 
@@ -124,7 +126,7 @@ class Records:
     state: npt.NDArray[np.int8]
     rule: npt.NDArray[np.int8]
     via: npt.NDArray[np.int64]
-    ids: list[str]
+    ids: Sequence[str]
 
 
 RULE_CODES: tuple[Rule | None, ...] = (None, Rule.FAILED, Rule.HARD, Rule.SOFT, Rule.GROUP)
@@ -149,7 +151,7 @@ class Impact:
         extra: dict[str, Any] | None = None,
     ) -> None:
         if timelines is None and records is None:
-            raise ValueError("an Impact needs timelines or records")
+            raise InternalError("an Impact needs timelines or records")
         self.scenario = scenario
         self.failures = failures
         self.summary = summary
@@ -174,6 +176,16 @@ class Impact:
             if iv.contains(t):
                 return iv.state
         return State.UP
+
+    def snapshot(self, t: int) -> dict[str, Interval]:
+        """Every component that is not UP at ``t``, with the interval that holds ``t``."""
+        out: dict[str, Interval] = {}
+        for cid, ivs in self.timelines.items():
+            for iv in ivs:
+                if iv.contains(t):
+                    out[cid] = iv
+                    break
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         """The SPEC §5 impact answer."""
@@ -266,18 +278,17 @@ def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
         np.minimum.at(b_onset, inv, rec.start[rows])
         b_worst = np.zeros(m, dtype=np.int8)
         np.maximum.at(b_worst, inv, rec.state[rows])
+        tier, rto, rate = graph.attr("tier"), graph.attr("rto"), graph.attr("impact_per_hour")
         for i, v in enumerate(uniq.tolist()):
-            cid = graph.ids[v]
-            comp = graph.component(cid)
             hits.append(
                 BusinessServiceHit(
-                    id=cid,
-                    tier=comp.tier if comp else None,
+                    id=graph.ids[v],
+                    tier=tier[v],
                     worst=State.DOWN if b_worst[i] == 2 else State.DEGRADED,
                     onset=int(b_onset[i]),
                     down_seconds=int(b_secs[i]),
-                    rto=comp.rto if comp else None,
-                    impact_per_hour=comp.impact_per_hour if comp else None,
+                    rto=rto[v],
+                    impact_per_hour=rate[v],
                     money_lost=round(float(b_money[i]), 2),
                 )
             )

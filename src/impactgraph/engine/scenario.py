@@ -13,9 +13,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from impactgraph.durations import parse_duration
 from impactgraph.errors import DurationError, ScenarioError, UnknownComponentError
 from impactgraph.graph import KIND_CODE, Graph
-from impactgraph.model import KIND_ALIASES, Kind, parse_duration
+from impactgraph.model import KIND_ALIASES, Kind
 
 DEFAULT_HORIZON = 86400
 SELECTOR_PREFIXES = ("kind", "type", "tag", "site", "supplier")
@@ -161,10 +162,10 @@ class _Selector:
         todo = deque([root])
         while todo:
             v = todo.popleft()
-            for e in range(int(g.dnt_ptr[v]), int(g.dnt_ptr[v + 1])):
-                if g.dnt_type[e] != code:
+            for e in range(int(g.dependents.ptr[v]), int(g.dependents.ptr[v + 1])):
+                if g.dependents.type[e] != code:
                     continue
-                a = int(g.dnt_idx[e])
+                a = int(g.dependents.idx[e])
                 if a not in seen:
                     seen.add(a)
                     out.append(a)

@@ -20,12 +20,16 @@ digraph impactgraph {
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection
+from pathlib import Path
 
+from impactgraph.durations import format_duration
+from impactgraph.engine.explain import reachable
 from impactgraph.engine.impact import Impact, State
-from impactgraph.errors import ImpactGraphError
+from impactgraph.errors import InputError, SetupError, UnknownComponentError
 from impactgraph.graph import Graph
-from impactgraph.model import Kind, format_duration
+from impactgraph.model import Kind
 from impactgraph.render.timeline import timeline_text
 
 IMAGE_FORMATS = ("svg", "png", "pdf")
@@ -44,6 +48,29 @@ FILL = {State.DOWN: ("#f4c7c3", "#c5221f"), State.DEGRADED: ("#fde9b8", "#b06000
 def _q(text: str) -> str:
     """A DOT double-quoted string."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def drawn(
+    graph: Graph,
+    impact: Impact | None,
+    around: str | None = None,
+    depth: int | None = None,
+    impacted: bool = False,
+) -> set[str] | None:
+    """The ids to draw (None for all): ``around`` and what it needs and what needs it, within
+    ``depth`` hops; with ``impacted``, only what the impact takes down or degrades."""
+    only: set[str] | None = None
+    if around is not None:
+        if around not in graph.index:
+            raise UnknownComponentError(around, "not in the model")
+        only = {around}
+        for upward in (True, False):
+            found = reachable(graph, around, upward=upward, depth=depth, types=None, strength=None)
+            only.update(r.id for r in found)
+    if impacted and impact is not None:
+        hit = set(impact.timelines)
+        only = hit if only is None else only & hit
+    return only
 
 
 def diagram_dot(
@@ -76,28 +103,28 @@ def diagram_dot(
     for v, cid in enumerate(graph.ids):
         if cid not in keep:
             continue
-        for e in range(int(graph.dep_ptr[v]), int(graph.dep_ptr[v + 1])):
-            target = graph.ids[int(graph.dep_idx[e])]
+        for e in range(int(graph.dependencies.ptr[v]), int(graph.dependencies.ptr[v + 1])):
+            target = graph.ids[int(graph.dependencies.idx[e])]
             if target not in keep:
                 continue
             words = []
-            etype = graph.edge_types[int(graph.dep_type[e])]
+            etype = graph.edge_types[int(graph.dependencies.type[e])]
             if etype != "depends_on":
                 words.append(etype)
-            if int(graph.dep_tol[e]):
-                words.append(f"τ {format_duration(int(graph.dep_tol[e]))}")
+            if int(graph.dependencies.tol[e]):
+                words.append(f"τ {format_duration(int(graph.dependencies.tol[e]))}")
             attrs = [f"label={_q(' '.join(words))}"] if words else []
-            if not bool(graph.dep_hard[e]):
+            if not bool(graph.dependencies.hard[e]):
                 attrs.append("style=dashed")
             suffix = f" [{', '.join(attrs)}]" if attrs else ""
             lines.append(f"  {_q(cid)} -> {_q(target)}{suffix};")
-        for m in range(int(graph.mem_ptr[v]), int(graph.mem_ptr[v + 1])):
-            member = graph.ids[int(graph.mem_idx[m])]
+        for m in range(int(graph.members.ptr[v]), int(graph.members.ptr[v + 1])):
+            member = graph.ids[int(graph.members.idx[m])]
             if member not in keep:
                 continue
             attrs = ["style=dotted", "arrowhead=odiamond"]
-            if bool(graph.mem_standby[m]):
-                act = format_duration(int(graph.mem_activation[m]))
+            if bool(graph.members.standby[m]):
+                act = format_duration(int(graph.members.activation[m]))
                 attrs.insert(0, f"label={_q('standby ' + act)}")
             lines.append(f"  {_q(cid)} -> {_q(member)} [{', '.join(attrs)}];")
     lines.append("}")
@@ -111,7 +138,25 @@ def render_image(dot: str, fmt: str) -> bytes:
     try:
         out: bytes = graphviz.Source(dot).pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        raise ImpactGraphError(
+        raise SetupError(
             "Graphviz's 'dot' program is not installed; install graphviz, or use --format dot"
         ) from None
     return out
+
+
+def show_diagram(dot: str, fmt: str, output: Path | None) -> None:
+    """Write DOT source (``fmt`` ``dot``) or the image Graphviz lays out from it to ``output``,
+    else to stdout (an image only when stdout is not a terminal)."""
+    if fmt == "dot":
+        if output is None:
+            sys.stdout.write(dot + "\n")
+        else:
+            output.write_text(dot + "\n", encoding="utf-8")
+        return
+    image = render_image(dot, fmt)
+    if output is not None:
+        output.write_bytes(image)
+    elif sys.stdout.isatty():
+        raise InputError(f"a {fmt} image would garble the terminal; give --output FILE")
+    else:
+        sys.stdout.buffer.write(image)

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from impactgraph.durations import format_duration
 from impactgraph.engine.plan import Plan, ServiceRecovery, Step
-from impactgraph.model import format_duration
-from impactgraph.render.formats import to_json
+from impactgraph.engine.scenario import Scenario
+from impactgraph.render.formats import csv_text, markdown_table, show, to_json
 
 PLAN_CSV_HEADER = ("component", "action", "start", "finish", "team", "wave", "deadline", "slack")
 
@@ -27,28 +28,25 @@ def _d(seconds: int | None) -> str:
     return "—" if seconds is None else format_duration(seconds)
 
 
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)
-    return out
-
-
-def plan_json(plan: Plan) -> str:
-    """The SPEC §5 recovery plan answer."""
-    return to_json(plan.as_dict())
+def show_plan(plan: Plan, scenario: Scenario, fmt: str, limit: int | None = 200) -> None:
+    """Print a recovery plan; the table shows the first ``limit`` steps, the Markdown runbook
+    is titled after the scenario."""
+    lost = scenario.name or ", ".join(f.target for f in scenario.failures) + " lost"
+    show(
+        fmt,
+        {
+            "json": lambda: to_json(plan.as_dict()),
+            "csv": lambda: plan_csv(plan),
+            "markdown": lambda: plan_markdown(plan, "Recovery runbook: " + lost) + "\n",
+        },
+        lambda console: print_plan(console, plan, limit),
+    )
 
 
 def plan_csv(plan: Plan) -> str:
     """One row per component brought back (times in seconds; empty deadline/slack: none)."""
-    lines = [",".join(PLAN_CSV_HEADER)]
-    for row in (r for s in plan.steps for r in s.as_rows()):
-        cells = ["" if row[k] is None else str(row[k]) for k in PLAN_CSV_HEADER]
-        lines.append(",".join(f'"{c}"' if ("," in c or '"' in c) else c for c in cells))
-    return "\n".join(lines) + "\n"
+    rows = (r for s in plan.steps for r in s.as_rows())
+    return csv_text(PLAN_CSV_HEADER, ([row[k] for k in PLAN_CSV_HEADER] for row in rows))
 
 
 def _breach_text(s: ServiceRecovery) -> str:
@@ -70,7 +68,7 @@ def _services_table(services: Sequence[ServiceRecovery]) -> list[str]:
         )
         for s in services
     ]
-    return _md_table(
+    return markdown_table(
         ("business service", "tier", "RTO", "down from", "recovered", "UP again", "RTO met?"), rows
     )
 
@@ -145,12 +143,20 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
         out += [
             f"## Wave {wave} — {len(steps)} step(s) from {_t(first)}",
             "",
-            *_md_table(header, _step_rows(steps)),
+            *markdown_table(header, _step_rows(steps)),
             "",
         ]
     if plan.warnings:
         out += ["## Warnings", "", *(f"- {w}" for w in plan.warnings), ""]
     return "\n".join(out)
+
+
+def _table(title: str, columns: str, right: tuple[str, ...] = (), sep: str = " ") -> Table:
+    """An empty rich table titled ``title`` with the ``sep``-separated ``columns``."""
+    table = Table(title=title, title_justify="left")
+    for col in columns.split(sep):
+        table.add_column(col, justify="right" if col in right else "left")
+    return table
 
 
 def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
@@ -160,20 +166,11 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
         console.print(
             "No recovery steps: nothing stays DOWN until recovered (every outage ends on its own)."
         )
-    table = Table(title="Recovery steps (in start order)", title_justify="left")
-    for col in (
-        "#",
-        "component",
-        "action",
-        "owner",
-        "team",
-        "wave",
-        "start",
-        "finish",
-        "deadline",
-        "slack",
-    ):
-        table.add_column(col, justify="right" if col in ("#", "wave") else "left")
+    table = _table(
+        "Recovery steps (in start order)",
+        "# component action owner team wave start finish deadline slack",
+        right=("#", "wave"),
+    )
     for i, (s, row) in enumerate(zip(steps, _step_rows(steps), strict=True), 1):
         comp, action, owner, team, start, finish, _, deadline, slack = row
         style = "red" if s.slack is not None and s.slack < 0 else None
@@ -197,18 +194,11 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
             f"… and {len(plan.steps) - limit} more steps (use --format csv or json for all)"
         )
     if plan.business_services:
-        svc = Table(title="Business services", title_justify="left")
-        for col in (
-            "service",
-            "tier",
-            "RTO",
-            "down from",
-            "recovered",
-            "UP again",
-            "breach",
-            "critical chain",
-        ):
-            svc.add_column(col)
+        svc = _table(
+            "Business services",
+            "service|tier|RTO|down from|recovered|UP again|breach|critical chain",
+            sep="|",
+        )
         for b in plan.business_services:
             svc.add_row(
                 b.id,

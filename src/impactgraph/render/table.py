@@ -8,25 +8,13 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
-from impactgraph.engine.explain import Hop
+from impactgraph.durations import format_duration
+from impactgraph.engine.explain import Hop, Reached
 from impactgraph.engine.impact import Impact, Interval, State
 from impactgraph.graph import Graph
-from impactgraph.model import format_duration
-from impactgraph.render.timeline import (
-    causes_text,
-    exceeds,
-    failures_text,
-    hop_reason,
-    longest_down,
-    ordered,
-    span_text,
-)
+from impactgraph.render import timeline
 
 STATE_STYLE = {State.DOWN: "bold red", State.DEGRADED: "yellow", State.UP: "green"}
-
-
-def _kind(graph: Graph, cid: str) -> str:
-    return graph.kind_of(graph.index[cid]).value if cid in graph.index else ""
 
 
 def _timeline(intervals: Sequence[Interval]) -> Text:
@@ -35,7 +23,7 @@ def _timeline(intervals: Sequence[Interval]) -> Text:
         if i:
             out.append(", ")
         out.append(iv.state.value, style=STATE_STYLE[iv.state])
-        out.append(f" {span_text(iv.start, iv.end)}")
+        out.append(f" {timeline.span_text(iv.start, iv.end)}")
     return out
 
 
@@ -44,15 +32,20 @@ def print_impact(console: Console, impact: Impact, graph: Graph, limit: int | No
     business services hit, money lost."""
     s = impact.summary
     title = impact.scenario.name or "Impact"
-    table = Table(title=f"{title}: {failures_text(impact.failures)}", title_justify="left")
+    table = Table(title=f"{title}: {timeline.failures_text(impact.failures)}", title_justify="left")
     table.add_column("component", no_wrap=True)
     table.add_column("kind")
     table.add_column("timeline")
     table.add_column("cause")
-    rows = ordered(impact.timelines)
+    rows = timeline.ordered(impact.timelines)
     for cid in rows[:limit]:
         ivs = impact.timelines[cid]
-        table.add_row(cid, _kind(graph, cid), _timeline(ivs), causes_text(ivs, cid, graph))
+        table.add_row(
+            cid,
+            timeline.kind_text(graph, cid),
+            _timeline(ivs),
+            timeline.causes_text(ivs, cid, graph),
+        )
     if limit is not None and len(rows) > limit:
         table.caption = (
             f"… and {len(rows) - limit} more; --limit 0 shows all, --format csv suits large answers"
@@ -86,8 +79,8 @@ def print_impact(console: Console, impact: Impact, graph: Graph, limit: int | No
         for name, justify in columns:
             bs.add_column(name, justify=justify)
         for b in s.business_services:
-            longest = longest_down(impact.timelines.get(b.id, []))
-            over = "bold red" if exceeds(longest, b.rto) else ""
+            longest = timeline.longest_down(impact.timelines.get(b.id, []))
+            over = "bold red" if timeline.exceeds(longest, b.rto) else ""
             bs.add_row(
                 "" if b.tier is None else str(b.tier),
                 b.id,
@@ -116,11 +109,11 @@ def print_snapshot(
     for cid, iv in rows:
         table.add_row(
             cid,
-            _kind(graph, cid),
+            timeline.kind_text(graph, cid),
             Text(iv.state.value, style=STATE_STYLE[iv.state]),
             format_duration(iv.start),
             format_duration(iv.end),
-            causes_text([iv], cid, graph),
+            timeline.causes_text([iv], cid, graph),
         )
     console.print(table)
 
@@ -131,25 +124,24 @@ def print_chain(console: Console, hops: Sequence[Hop]) -> None:
     card-payments  DOWN 0s–30m  ← payments-api (hard, depends_on)
     dc1            DOWN 0s–∞    failed
     """
-    spans = [f"{h.state.value} {span_text(h.start, h.end)}" for h in hops]
+    spans = [f"{h.state.value} {timeline.span_text(h.start, h.end)}" for h in hops]
     name_w = max((len(h.component) for h in hops), default=0)
     span_w = max((len(x) for x in spans), default=0)
     for h, span in zip(hops, spans, strict=True):
         line = Text(h.component.ljust(name_w + 2))
         line.append(h.state.value, style=STATE_STYLE[h.state])
         line.append(span[len(h.state.value) :].ljust(span_w - len(h.state.value) + 2))
-        line.append(hop_reason(h))
+        line.append(timeline.hop_reason(h))
         console.print(line, soft_wrap=True)
 
 
-def print_deps(console: Console, title: str, rows: Sequence[tuple[str, int]], graph: Graph) -> None:
+def print_deps(console: Console, title: str, rows: Sequence[Reached]) -> None:
     """Components reached from one component, with their depth."""
     table = Table(title=title, title_justify="left")
     table.add_column("depth", justify="right")
     table.add_column("component", no_wrap=True)
     table.add_column("kind")
     table.add_column("name")
-    for cid, depth in rows:
-        comp = graph.component(cid)
-        table.add_row(str(depth), cid, _kind(graph, cid), (comp.name or "") if comp else "")
+    for r in rows:
+        table.add_row(str(r.depth), r.id, r.kind, r.name or "")
     console.print(table)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from impactgraph.engine.explain import Hop
+from impactgraph.durations import format_duration
+from impactgraph.engine.explain import Hop, edges_between
 from impactgraph.engine.impact import Cause, Interval, Rule, State
 from impactgraph.engine.scenario import RootFailure
 from impactgraph.graph import Graph
-from impactgraph.model import format_duration
 
 
 def span_text(start: int, end: int | None) -> str:
@@ -27,6 +27,12 @@ def span_text(start: int, end: int | None) -> str:
     ('0s–∞', '1h–3h')
     """
     return f"{format_duration(start)}–{format_duration(end)}"
+
+
+def kind_text(graph: Graph, component: str) -> str:
+    """The kind of a component as written in a model (``""`` for an id the graph lacks)."""
+    v = graph.index.get(component)
+    return "" if v is None else graph.kind_of(v).value
 
 
 def timeline_text(intervals: Sequence[Interval]) -> str:
@@ -87,31 +93,25 @@ def ordered(timelines: dict[str, list[Interval]]) -> list[str]:
     )
 
 
-def snapshot_at(timelines: dict[str, list[Interval]], t: int) -> list[tuple[str, Interval]]:
-    """Every component that is not UP at ``t``, with the interval that holds ``t``.
+def snapshot_at(
+    snapshot: dict[str, Interval], timelines: dict[str, list[Interval]]
+) -> list[tuple[str, Interval]]:
+    """An impact's snapshot (:meth:`~impactgraph.engine.impact.Impact.snapshot`) in reading order.
 
     >>> from impactgraph.engine.impact import Cause, Interval, Rule, State
     >>> tl = {"a": [Interval(State.DOWN, 0, 60, Cause(Rule.FAILED))]}
-    >>> [cid for cid, _ in snapshot_at(tl, 30)], snapshot_at(tl, 60)
-    (['a'], [])
+    >>> [cid for cid, _ in snapshot_at({"a": tl["a"][0]}, tl)]
+    ['a']
     """
-    out: list[tuple[str, Interval]] = []
-    for cid in ordered(timelines):
-        for iv in timelines[cid]:
-            if iv.contains(t):
-                out.append((cid, iv))
-                break
-    return out
+    return [(cid, snapshot[cid]) for cid in ordered(timelines) if cid in snapshot]
 
 
 def edge_types(graph: Graph, source: str, target: str) -> list[str]:
     """Types of the dependencies ``source → target`` (empty for a group's member edge), and
     the smallest tolerance where it is not 0: ``['depends_on', 'tolerance 1h']``."""
-    v, w = graph.index[source], graph.index[target]
-    lo, hi = int(graph.dep_ptr[v]), int(graph.dep_ptr[v + 1])
-    edges = [e for e in range(lo, hi) if graph.dep_idx[e] == w]
-    words = sorted({graph.edge_types[int(graph.dep_type[e])] for e in edges})
-    tolerance = min((int(graph.dep_tol[e]) for e in edges), default=0)
+    found = edges_between(graph, source, target)
+    words = sorted({e.type for e in found})
+    tolerance = min((e.tolerance for e in found), default=0)
     if tolerance:
         words.append(f"tolerance {format_duration(tolerance)}")
     return words
@@ -121,7 +121,7 @@ def hop_reason(hop: Hop) -> str:
     """Why a hop is in its state: ``← host1 (hard, runs_on)``, ``← db-primary (group)``,
     ``← settlement-batch (hard, depends_on, tolerance 4h)`` or ``failed`` for the root.
 
-    >>> from impactgraph.engine.explain import Hop
+    >>> from impactgraph.engine.explain import Hop, edges_between
     >>> from impactgraph.engine.impact import Rule, State
     >>> hop_reason(Hop("reporting", State.DOWN, 14400, None, Rule.HARD, "settlement-batch",
     ...                14400, "depends_on"))

@@ -24,8 +24,8 @@ import os
 import re
 from typing import Literal, cast
 
-from impactgraph.errors import InputError, StoreUnavailableError
-from impactgraph.store.base import EdgeKey, Progress, Store, StoreStats
+from impactgraph.errors import StoreUnavailableError, StoreUrlError
+from impactgraph.store.base import EdgeKey, Progress, Reach, Store, StoreStats
 
 __all__ = [
     "ACCEPTED_FORMS",
@@ -33,6 +33,7 @@ __all__ = [
     "ENV_VAR",
     "EdgeKey",
     "Progress",
+    "Reach",
     "Store",
     "StoreStats",
     "open_store",
@@ -61,7 +62,7 @@ Backend = Literal["sqlite", "neo4j"]
 def store_location(url: str | None = None) -> tuple[Backend, str]:
     """Which backend a store URL names and where: a file path or the server URL.
 
-    Raises :class:`~impactgraph.errors.InputError` for a URL of an unknown form.
+    Raises :class:`~impactgraph.errors.StoreUrlError` for a URL of an unknown form.
 
     >>> store_location("sqlite:///data/estate.db")
     ('sqlite', 'data/estate.db')
@@ -70,18 +71,18 @@ def store_location(url: str | None = None) -> tuple[Backend, str]:
         url = os.environ.get(ENV_VAR) or os.environ.get(NEO4J_ENV_VAR) or DEFAULT_URL
     text = url.strip()
     if not text:
-        raise InputError(f"empty store URL; use {ACCEPTED_FORMS}")
+        raise StoreUrlError(f"empty store URL; use {ACCEPTED_FORMS}")
     match = _SCHEME.match(text)
     if match is None:
         return "sqlite", text
     scheme = match.group(1).lower()
     if scheme == "sqlite":
         if not text.lower().startswith("sqlite:///") or len(text) == len("sqlite:///"):
-            raise InputError(f"store URL {_redact(text)!r} names no file; use {ACCEPTED_FORMS}")
+            raise StoreUrlError(f"store URL {_redact(text)!r} names no file; use {ACCEPTED_FORMS}")
         return "sqlite", text[len("sqlite:///") :]
     if scheme in NEO4J_SCHEMES:
         return "neo4j", text
-    raise InputError(f"unknown store URL {_redact(text)!r}; use {ACCEPTED_FORMS}")
+    raise StoreUrlError(f"unknown store URL {_redact(text)!r}; use {ACCEPTED_FORMS}")
 
 
 def open_store(url: str | None = None) -> Store:
@@ -89,7 +90,7 @@ def open_store(url: str | None = None) -> Store:
 
     Raises
     ------
-    InputError
+    StoreUrlError
         The URL has an unknown form.
     StoreUnavailableError
         The store cannot be opened or reached.

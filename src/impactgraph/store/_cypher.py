@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import LiteralString
 
-from impactgraph.errors import ImpactGraphError
+from impactgraph.errors import SetupError
 
 _HERE = Path(__file__).resolve().parent
 #: where the ``.cypher`` files are looked for, first match wins
@@ -29,7 +29,7 @@ def folder() -> Path:
     for candidate in SEARCH_PATH:
         if (candidate / "meta_read.cypher").is_file():
             return candidate
-    raise ImpactGraphError(
+    raise SetupError(
         "the Cypher files of impactgraph are missing (looked in "
         + ", ".join(str(p) for p in SEARCH_PATH)
         + "); reinstall impactgraph"
@@ -51,6 +51,6 @@ def statement(name: str) -> LiteralString:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ImpactGraphError(f"no Cypher statement {name!r} ({path} is missing)") from None
+        raise SetupError(f"no Cypher statement {name!r} ({path} is missing)") from None
     # mypy reads LiteralString as str; a type checker that does not would need a cast here
     return text.strip()

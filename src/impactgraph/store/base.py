@@ -7,15 +7,21 @@ Every implementation passes one contract suite (``tests/contract``). Rules every
   and changes nothing;
 * ``version()`` changes (grows) on every successful write and never on a read or a failed write;
 * ``read()`` gives back an equal model (same components and dependencies; order by id, edges by
-  ``(source, target, type)``).
+  ``(source, target, type)``), and ``read_graph()`` the graph of that model, built straight
+  from the stored rows (no pydantic object);
+* ``reachable()`` answers as :func:`impactgraph.engine.explain.reachable` does on that graph
+  (the same components at the same depths), whether the store walks the graph itself or has
+  its database do it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, TypedDict, Unpack, runtime_checkable
 
+from impactgraph.engine.explain import Reached
+from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Model
 
 #: called with (done, total) during long loads, for progress bars
@@ -37,6 +43,30 @@ class StoreStats:
     by_kind: dict[str, int]
 
 
+class Reach(TypedDict, total=False):
+    """How far a reachability walk goes (each key may be left out, or None for no limit)."""
+
+    #: at most this many hops
+    depth: int | None
+    #: only dependencies of these types (``member`` for group membership)
+    types: Collection[str] | None
+    #: only ``hard`` or only ``soft`` dependencies (membership counts as hard)
+    strength: str | None
+
+
+class ClosedOnExit:
+    """``with store: …`` closes the store at the end of the block."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @runtime_checkable
 class Store(Protocol):
     """A place that holds one estate model."""
@@ -49,6 +79,23 @@ class Store(Protocol):
 
     def read(self) -> Model:
         """The whole model (empty if nothing was loaded)."""
+        ...
+
+    def read_graph(self) -> Graph:
+        """The whole model as a graph, columnar: no pydantic component is built."""
+        ...
+
+    def reachable(
+        self, component_id: str, *, upward: bool, **reach: Unpack[Reach]
+    ) -> list[Reached]:
+        """What needs ``component_id`` (``upward``) or what it needs, transitively.
+
+        Rows come in BFS order (by depth) with their depth in hops; ``depth`` stops the walk,
+        ``types`` keeps only those dependency types (``member`` for group membership) and
+        ``strength`` only ``hard`` or ``soft`` edges (membership counts as hard). An id the
+        store does not hold is an :class:`~impactgraph.errors.UnknownComponentError`; an
+        unknown type or strength a :class:`~impactgraph.errors.QueryError`.
+        """
         ...
 
     def version(self) -> int:
@@ -72,7 +119,7 @@ class Store(Protocol):
         ...
 
     def delete_dependencies(self, keys: Sequence[EdgeKey]) -> int:
-        """Delete dependencies by (source, target, type); unknown keys are an InputError."""
+        """Delete dependencies by (source, target, type); unknown: UnknownDependencyError."""
         ...
 
     def stats(self) -> StoreStats:

@@ -31,39 +31,25 @@ each group's members in the order they were given.
 
 from __future__ import annotations
 
-import gc
 import json
 import operator
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Unpack
 
-import numpy as np
-from pydantic import BaseModel
-
-from impactgraph.errors import (
-    InputError,
-    ModelError,
-    StoreIntegrityError,
-    StoreUnavailableError,
-    UnknownComponentError,
-)
-from impactgraph.graph import KIND_CODE, Graph
-from impactgraph.model import (
-    Component,
-    Dependency,
-    Kind,
-    Member,
-    MemberMode,
-    Model,
-    Strength,
-    check_references,
-)
-from impactgraph.store.base import EdgeKey, Progress, StoreStats
+from impactgraph._gc import no_gc
+from impactgraph.engine import explain
+from impactgraph.engine.explain import Reached
+from impactgraph.errors import StoreIntegrityError, StoreUnavailableError
+from impactgraph.graph import Graph
+from impactgraph.model import Component, Dependency, Model
+from impactgraph.store import _checks, _codec
+from impactgraph.store._codec import COMPONENT_FIELDS, StoredRows
+from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats
 
 #: the schema this code writes; a file with a larger ``user_version`` is refused
 SCHEMA_VERSION = 1
@@ -100,35 +86,35 @@ _INDEXES = {
     "members_by_member": "CREATE INDEX members_by_member ON members (member)",
 }
 
-# every field of Component but ``members`` (a table of its own), in field order; tags as JSON
-_COMPONENT_COLUMNS = tuple(f for f in Component.model_fields if f != "members")
-_TAGS = _COMPONENT_COLUMNS.index("tags")
-_component_values = operator.itemgetter(*_COMPONENT_COLUMNS)
+# a component row in COMPONENT_FIELDS order; tags as JSON text
+_TAGS = COMPONENT_FIELDS.index("tags")
+_component_values = operator.itemgetter(*COMPONENT_FIELDS)
 _INSERT_COMPONENT = (
-    f"INSERT INTO components ({', '.join(_COMPONENT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_COMPONENT_COLUMNS))})"
+    f"INSERT INTO components ({', '.join(COMPONENT_FIELDS)}) "
+    f"VALUES ({', '.join('?' * len(COMPONENT_FIELDS))})"
 )
 _UPSERT_COMPONENT = (
     _INSERT_COMPONENT
     + " ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COMPONENT_COLUMNS[1:])
+    + ", ".join(f"{c} = excluded.{c}" for c in COMPONENT_FIELDS[1:])
 )
-_SELECT_COMPONENTS = f"SELECT {', '.join(_COMPONENT_COLUMNS)} FROM components"
+_SELECT_COMPONENTS = f"SELECT {', '.join(COMPONENT_FIELDS)} FROM components"
+_SELECT_DEPENDENCIES = (
+    "SELECT source, target, type, strength, tolerance FROM dependencies "
+    "ORDER BY source, target, type"
+)
+_SELECT_MEMBERS = "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
 _INSERT_DEPENDENCY = (
     "INSERT INTO dependencies (source, target, type, strength, tolerance) VALUES (?, ?, ?, ?, ?)"
 )
 _INSERT_MEMBER = (
     "INSERT INTO members (grp, member, mode, activation, position) VALUES (?, ?, ?, ?, ?)"
 )
-
-_T = TypeVar("_T")
-_M = TypeVar("_M", bound=BaseModel)
-_KINDS = {k.value: k for k in Kind}
-_STRENGTHS = {s.value: s for s in Strength}
-_MODES = {m.value: m for m in MemberMode}
+#: who holds the rows, in error messages
+_HOLDER = "the store"
 
 
-class SqliteStore:
+class SqliteStore(ClosedOnExit):
     """A :class:`~impactgraph.store.base.Store` in one SQLite file.
 
     Parameters
@@ -151,6 +137,8 @@ class SqliteStore:
         self.url = f"sqlite:///{path}"
         # one connection per store, usable from any thread (the lock serialises its use)
         self._lock = threading.RLock()
+        # the last graph read and its version, for reachable()
+        self._graph: tuple[int, Graph] | None = None
         try:
             self._db = sqlite3.connect(
                 str(path),
@@ -226,11 +214,11 @@ class SqliteStore:
             raise StoreIntegrityError(f"store {self.path} is damaged: {e}") from e
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed whole, or rolled back on any error."""
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """One transaction opened with ``begin``: committed whole, or rolled back on any error."""
         with self._lock, self._errors():
             db = self._db
-            db.execute("BEGIN IMMEDIATE")
+            db.execute(begin)
             try:
                 yield db
             except BaseException:
@@ -239,17 +227,13 @@ class SqliteStore:
                 raise
             db.execute("COMMIT")
 
-    @contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction: writers in other connections wait for it."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
         """A read transaction: every query inside sees the same committed state."""
-        with self._lock, self._errors():
-            db = self._db
-            db.execute("BEGIN")
-            try:
-                yield db
-            finally:
-                if db.in_transaction:
-                    db.execute("COMMIT")
+        return self._transaction("BEGIN")
 
     def _bump(self, db: sqlite3.Connection) -> int:
         row = db.execute(
@@ -271,22 +255,15 @@ class SqliteStore:
         ``progress(done, total)`` is called after each batch of rows (components,
         dependencies and member entries all count).
         """
-        with _bulk():
+        with no_gc():
             return self._load(model, progress)
 
     def _load(self, model: Model, progress: Progress | None) -> int:
-        issues = check_references(model.components, model.dependencies)
-        if issues:
-            raise ModelError(issues)
+        _checks.check_model(model)
         # rows in primary-key order: appending to a b-tree beats inserting all over it
         components = sorted(map(_component_row, model.components), key=_first)
         dependencies = sorted(map(_dependency_row, model.dependencies))  # keys are unique
-        members = [
-            (c.id, m.id, m.mode, m.activation, i)
-            for c in model.components
-            if c.members
-            for i, m in enumerate(c.members)
-        ]
+        members = _member_rows(model.components)
         members.sort(key=_first_two)
         total = len(components) + len(dependencies) + len(members)
         done = 0
@@ -313,104 +290,46 @@ class SqliteStore:
 
     def read(self) -> Model:
         """The whole model: components by id, dependencies by (source, target, type)."""
-        with _bulk(), self._snapshot() as db:
-            members: dict[str, list[Member]] = {}
-            for grp, member, mode, activation in db.execute(
-                "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
-            ):
-                members.setdefault(grp, []).append(_member(member, mode, activation))
-            components = [
-                _component(row, members) for row in db.execute(_SELECT_COMPONENTS + " ORDER BY id")
-            ]
-            dependencies = [
-                _trusted(
-                    Dependency,
-                    {
-                        "source": s,
-                        "target": t,
-                        "type": ty,
-                        "strength": _decode(_STRENGTHS, st, "strength"),
-                        "tolerance": tol,
-                    },
-                )
-                for s, t, ty, st, tol in db.execute(
-                    "SELECT source, target, type, strength, tolerance FROM dependencies "
-                    "ORDER BY source, target, type"
-                )
-            ]
-        return Model.model_construct(components=tuple(components), dependencies=tuple(dependencies))
+        with no_gc():
+            return _codec.model_from_rows(self._rows()[1])
 
     def read_graph(self) -> Graph:
-        """The whole model as an indexed graph, straight from the rows (no pydantic objects):
-        attributes go to :attr:`Graph.columns`; ``graph.model`` is built only if asked for."""
-        with _bulk(), self._snapshot() as db:
-            rows = db.execute(_SELECT_COMPONENTS + " ORDER BY id").fetchall()
-            cols = list(zip(*rows, strict=True)) if rows else [() for _ in _COMPONENT_COLUMNS]
-            ids = list(cols[_COMPONENT_COLUMNS.index("id")])
-            index = {cid: i for i, cid in enumerate(ids)}
-            kinds = cols[_COMPONENT_COLUMNS.index("kind")]
-            kind_code = {k.value: KIND_CODE[k] for k in Kind}
-            for k in set(kinds) - set(kind_code):
-                _decode(_KINDS, k, "kind")
-            kind = np.fromiter((kind_code[k] for k in kinds), dtype=np.int8, count=len(ids))
-            columns: dict[str, list[Any]] = {
-                name: list(cols[i])
-                for i, name in enumerate(_COMPONENT_COLUMNS)
-                if name not in ("id", "kind")
-            }
-            columns["tags"] = [tuple(json.loads(t)) if t else () for t in columns["tags"]]
-            min_up_col = cols[_COMPONENT_COLUMNS.index("min_up")]
-            min_up = np.fromiter((k or 0 for k in min_up_col), dtype=np.int32, count=len(ids))
-            deps = db.execute(
-                "SELECT source, target, type, strength, tolerance FROM dependencies "
-                "ORDER BY source, target, type"
-            ).fetchall()
-            type_code: dict[str, int] = {}
-            m = len(deps)
-            src = np.fromiter((index[d[0]] for d in deps), dtype=np.int64, count=m)
-            dst = np.fromiter((index[d[1]] for d in deps), dtype=np.int64, count=m)
-            typ = np.fromiter(
-                (type_code.setdefault(d[2], len(type_code)) for d in deps), dtype=np.int32, count=m
-            )
-            hard = np.fromiter((d[3] == "hard" for d in deps), dtype=np.bool_, count=m)
-            tol = np.fromiter((d[4] for d in deps), dtype=np.int64, count=m)
-            mems = db.execute(
-                "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
-            ).fetchall()
-            k = len(mems)
-            for grp in {r[0] for r in mems if min_up[index[r[0]]] == 0}:
-                min_up[index[grp]] = 1  # min_up unset means 1
-            groups = (
-                np.fromiter((index[r[0]] for r in mems), dtype=np.int64, count=k),
-                np.fromiter((index[r[1]] for r in mems), dtype=np.int64, count=k),
-                np.fromiter((r[2] == "standby" for r in mems), dtype=np.bool_, count=k),
-                np.fromiter((r[3] for r in mems), dtype=np.int64, count=k),
-                min_up,
-            )
-        graph = Graph.from_arrays(
-            ids, kind, src, dst, hard, tol, typ, list(type_code), groups, index=index
-        )
-        graph.columns = columns
+        """The whole model as a graph, straight from the rows (no pydantic object)."""
+        with no_gc():
+            version, rows = self._rows()
+            graph = _codec.graph_from_rows(rows)
+        with self._lock:
+            self._graph = (version, graph)
         return graph
+
+    def reachable(
+        self, component_id: str, *, upward: bool, **reach: Unpack[Reach]
+    ) -> list[Reached]:
+        """What needs ``component_id`` (``upward``) or what it needs, transitively: the
+        engine's walk (:func:`impactgraph.engine.explain.reachable`) on the stored graph,
+        which is read again only when the version has changed."""
+        with self._lock:
+            held = self._graph
+        graph = held[1] if held is not None and held[0] == self.version() else self.read_graph()
+        return explain.reachable(graph, component_id, upward=upward, **reach)
+
+    def _rows(self) -> tuple[int, StoredRows]:
+        """The version and every row, from one snapshot."""
+        with self._snapshot() as db:
+            version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
+            rows = StoredRows(
+                components=db.execute(_SELECT_COMPONENTS + " ORDER BY id").fetchall(),
+                dependencies=db.execute(_SELECT_DEPENDENCIES).fetchall(),
+                members=db.execute(_SELECT_MEMBERS).fetchall(),
+                holder=_HOLDER,
+                tags=_tags,
+            )
+        return int(version), rows
 
     def upsert_components(self, components: Sequence[Component]) -> int:
         """Create or replace components by id, members included; their dependencies stay."""
         with self._write() as db:
-            referenced = {m.id for c in components for m in c.members}
-            present = _existing(db, referenced - {c.id for c in components})
-            issues = check_references([*components, *(_stand_in(i) for i in present)], [])
-            if issues:
-                raise ModelError(issues)
-            db.executemany(_UPSERT_COMPONENT, map(_component_row, components))
-            db.executemany("DELETE FROM members WHERE grp = ?", ((c.id,) for c in components))
-            db.executemany(
-                _INSERT_MEMBER,
-                (
-                    (c.id, m.id, m.mode, m.activation, i)
-                    for c in components
-                    for i, m in enumerate(c.members)
-                ),
-            )
+            _checks.upsert_components(_Writes(db), components)
             return self._bump(db)
 
     def delete_components(self, ids: Sequence[str]) -> int:
@@ -419,60 +338,20 @@ class SqliteStore:
         Raises :class:`UnknownComponentError` for an id the store does not hold and
         :class:`ModelError` if a group would be left without enough members.
         """
-        wanted = list(dict.fromkeys(ids))
         with self._write() as db:
-            present = _existing(db, wanted)
-            for cid in wanted:
-                if cid not in present:
-                    raise UnknownComponentError(cid, "nothing was deleted")
-            rows = [(cid,) for cid in wanted]
-            affected = {
-                grp
-                for (cid,) in rows
-                for (grp,) in db.execute("SELECT grp FROM members WHERE member = ?", (cid,))
-            } - present
-            db.executemany("DELETE FROM dependencies WHERE source = ?", rows)
-            db.executemany("DELETE FROM dependencies WHERE target = ?", rows)
-            db.executemany(
-                "DELETE FROM members WHERE grp = ? OR member = ?", ((cid, cid) for cid in wanted)
-            )
-            db.executemany("DELETE FROM components WHERE id = ?", rows)
-            groups = _components(db, affected)
-            others = {m.id for g in groups for m in g.members} - affected
-            issues = check_references([*groups, *map(_stand_in, sorted(others))], [])
-            if issues:
-                raise ModelError(issues)
+            _checks.delete_components(_Writes(db), ids)
             return self._bump(db)
 
     def upsert_dependencies(self, dependencies: Sequence[Dependency]) -> int:
         """Create or replace dependencies keyed by (source, target, type)."""
         with self._write() as db:
-            named = {d.source for d in dependencies} | {d.target for d in dependencies}
-            present = _existing(db, named)
-            issues = check_references([_stand_in(i) for i in present], list(dependencies))
-            if issues:
-                raise ModelError(issues)
-            db.executemany(
-                _INSERT_DEPENDENCY + " ON CONFLICT (source, target, type) DO UPDATE SET "
-                "strength = excluded.strength, tolerance = excluded.tolerance",
-                map(_dependency_row, dependencies),
-            )
+            _checks.upsert_dependencies(_Writes(db), dependencies)
             return self._bump(db)
 
     def delete_dependencies(self, keys: Sequence[EdgeKey]) -> int:
-        """Delete dependencies by (source, target, type); an unknown key is an InputError."""
-        wanted = list(dict.fromkeys(tuple(k) for k in keys))
+        """Delete dependencies by (source, target, type); unknown: UnknownDependencyError."""
         with self._write() as db:
-            for source, target, type_ in wanted:
-                gone = db.execute(
-                    "DELETE FROM dependencies WHERE source = ? AND target = ? AND type = ?",
-                    (source, target, type_),
-                ).rowcount
-                if gone != 1:
-                    raise InputError(
-                        f"no dependency {source!r} → {target!r} of type {type_!r} in the "
-                        "store; nothing was deleted"
-                    )
+            _checks.delete_dependencies(_Writes(db), keys)
             return self._bump(db)
 
     def stats(self) -> StoreStats:
@@ -507,33 +386,83 @@ class SqliteStore:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> SqliteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
 
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """No cyclic garbage collection while hundreds of thousands of rows become objects.
+class _Writes:
+    """What :mod:`impactgraph.store._checks` reads and writes, inside one transaction."""
 
-    The collector would otherwise walk the whole growing heap again and again (rows and
-    models hold no reference cycles), which costs more than building the objects.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def existing(self, ids: Collection[str]) -> set[str]:
+        db = self._db
+        return {
+            cid
+            for cid in ids
+            if db.execute("SELECT 1 FROM components WHERE id = ?", (cid,)).fetchone()
+        }
+
+    def groups_listing(self, ids: Sequence[str]) -> set[str]:
+        db = self._db
+        return {
+            grp
+            for cid in ids
+            for (grp,) in db.execute("SELECT grp FROM members WHERE member = ?", (cid,))
+        }
+
+    def groups(self, ids: Sequence[str]) -> list[Component]:
+        db = self._db
+        out = []
+        for cid in ids:
+            row = db.execute(_SELECT_COMPONENTS + " WHERE id = ?", (cid,)).fetchone()
+            if row is None:
+                continue
+            members = [
+                _codec.member(m, mode, a, _HOLDER)
+                for m, mode, a in db.execute(
+                    "SELECT member, mode, activation FROM members WHERE grp = ? ORDER BY position",
+                    (cid,),
+                )
+            ]
+            out.append(_codec.component(row, members, _HOLDER, _tags))
+        return out
+
+    def put_components(self, components: Sequence[Component]) -> None:
+        db = self._db
+        db.executemany(_UPSERT_COMPONENT, map(_component_row, components))
+        db.executemany("DELETE FROM members WHERE grp = ?", ((c.id,) for c in components))
+        db.executemany(_INSERT_MEMBER, _member_rows(components))
+
+    def remove_components(self, ids: Sequence[str]) -> None:
+        db = self._db
+        rows = [(cid,) for cid in ids]
+        db.executemany("DELETE FROM dependencies WHERE source = ?", rows)
+        db.executemany("DELETE FROM dependencies WHERE target = ?", rows)
+        db.executemany("DELETE FROM members WHERE grp = ? OR member = ?", ((c, c) for c in ids))
+        db.executemany("DELETE FROM components WHERE id = ?", rows)
+
+    def put_dependencies(self, dependencies: Sequence[Dependency]) -> None:
+        self._db.executemany(
+            _INSERT_DEPENDENCY + " ON CONFLICT (source, target, type) DO UPDATE SET "
+            "strength = excluded.strength, tolerance = excluded.tolerance",
+            map(_dependency_row, dependencies),
+        )
+
+    def remove_dependencies(self, keys: Sequence[EdgeKey]) -> set[int]:
+        db = self._db
+        return {
+            i
+            for i, key in enumerate(keys)
+            if db.execute(
+                "DELETE FROM dependencies WHERE source = ? AND target = ? AND type = ?", key
+            ).rowcount
+            == 1
+        }
 
 
-# ---- rows ↔ model ---------------------------------------------------------------------------
+# ---- model → rows ---------------------------------------------------------------------------
 
 
 _first = operator.itemgetter(0)
@@ -556,86 +485,15 @@ def _dependency_row(d: Dependency) -> tuple[str, str, str, str, int]:
     return (d.source, d.target, d.type, d.strength, d.tolerance)
 
 
-def _component(row: tuple[Any, ...], members: dict[str, list[Member]]) -> Component:
-    values = dict(zip(_COMPONENT_COLUMNS, row, strict=True))
-    kind = values["kind"]
-    values["kind"] = _KINDS[kind] if kind in _KINDS else _decode(_KINDS, kind, "kind")
-    tags = values["tags"]
-    values["tags"] = tuple(json.loads(tags)) if tags else ()
-    values["members"] = tuple(members.get(values["id"], ()))
-    return _trusted(Component, values)
+def _member_rows(components: Sequence[Component]) -> list[tuple[str, str, str, int, int]]:
+    return [
+        (c.id, m.id, m.mode, m.activation, i)
+        for c in components
+        if c.members
+        for i, m in enumerate(c.members)
+    ]
 
 
-def _member(member_id: str, mode: str, activation: int) -> Member:
-    return _trusted(
-        Member, {"id": member_id, "mode": _decode(_MODES, mode, "mode"), "activation": activation}
-    )
-
-
-def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
-    """An instance from values that were validated before they were stored.
-
-    What ``cls.model_construct(**values)`` does when every field is given, without its
-    per-field alias and default lookups (twice as fast, which matters at a million rows).
-    """
-    fields_set = _ALL_FIELDS.get(cls)
-    if fields_set is None:
-        return cls.model_construct(**values)
-    instance = cls.__new__(cls)
-    _set(instance, "__dict__", values)
-    _set(instance, "__pydantic_fields_set__", fields_set.copy())
-    _set(instance, "__pydantic_extra__", None)
-    _set(instance, "__pydantic_private__", None)
-    return instance
-
-
-_set = object.__setattr__
-#: models that :func:`_trusted` may build directly (no post-init hook, no extra fields)
-_ALL_FIELDS: dict[type[BaseModel], set[str]] = {
-    cls: set(cls.model_fields)
-    for cls in (Component, Dependency, Member)
-    if cls.__pydantic_post_init__ is None and cls.model_config.get("extra") != "allow"
-}
-
-
-def _decode(table: dict[str, _T], value: str, column: str) -> _T:
-    try:
-        return table[value]
-    except KeyError:
-        raise StoreIntegrityError(
-            f"the store holds {column} {value!r}, which impactgraph does not know"
-        ) from None
-
-
-def _stand_in(component_id: str) -> Component:
-    """A placeholder for a component already in the store, so that references to it check."""
-    return Component.model_construct(id=component_id, kind=Kind.SERVICE)
-
-
-def _existing(db: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
-    """The ids among ``ids`` that the store holds."""
-    found: set[str] = set()
-    for cid in ids:
-        if db.execute("SELECT 1 FROM components WHERE id = ?", (cid,)).fetchone():
-            found.add(cid)
-    return found
-
-
-def _components(db: sqlite3.Connection, ids: Iterable[str]) -> list[Component]:
-    """The components with these ids, members included (ids not held are left out)."""
-    out = []
-    for cid in sorted(ids):
-        row = db.execute(_SELECT_COMPONENTS + " WHERE id = ?", (cid,)).fetchone()
-        if row is None:
-            continue
-        members = {
-            cid: [
-                _member(m, mode, a)
-                for m, mode, a in db.execute(
-                    "SELECT member, mode, activation FROM members WHERE grp = ? ORDER BY position",
-                    (cid,),
-                )
-            ]
-        }
-        out.append(_component(row, members))
-    return out
+def _tags(stored: str | None) -> tuple[str, ...]:
+    """Tags from their JSON text."""
+    return tuple(json.loads(stored)) if stored else ()
