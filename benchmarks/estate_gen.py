@@ -126,6 +126,14 @@ class Estate:
     edge_tol: list[int] = field(default_factory=list)
     groups: list[tuple[int, int, list[tuple[int, bool, int]]]] = field(default_factory=list)
 
+    def freeze(self) -> None:
+        """Turn the id and attribute columns into tuples once generation is done: a graph
+        takes tuple columns as they are (no copy), so estate and graph share them."""
+        self.ids = tuple(self.ids)  # type: ignore[assignment]
+        self.types = tuple(self.types)  # type: ignore[assignment]
+        for name in ATTRIBUTE_COLUMNS:
+            setattr(self, name, tuple(getattr(self, name)))
+
     # ---- sizes ---------------------------------------------------------------------------
 
     @property
@@ -722,6 +730,7 @@ def _generate(n: int, seed: int) -> Estate:
         for j, a in enumerate(picked):
             tol = choice((4, 8, 12)) * HOUR if j > 0 and rand() < 0.15 else 0
             b.need(bs, fronts[a], hard=j == 0 or rand() < 0.8, tolerance=tol)
+    est.freeze()
     return est
 
 

@@ -106,7 +106,8 @@ class EdgeRow(NamedTuple):
 class Attributes:
     """The component attribute table: one column per :data:`ATTRIBUTES` name, ``None`` where a
     component has no value, read by node index. Filled from explicit columns (a store's rows)
-    or, column by column on first use, from a model's components. Columns are tuples."""
+    or, column by column on first use, from a model's components. Columns are tuples (a tuple
+    given is kept as it is, so a caller's immutable columns are shared, not copied)."""
 
     __slots__ = ("_columns", "_components", "_lock", "_n")
 
@@ -123,7 +124,7 @@ class Attributes:
                 raise ValueError(f"unknown attribute column {name!r}")
             if len(col) != n:
                 raise ValueError(f"attribute column {name!r} has {len(col)} values, not {n}")
-            self._columns[name] = tuple(col)
+            self._columns[name] = col if isinstance(col, tuple) else tuple(col)
         self._components = components
         self._lock = threading.Lock()
 

@@ -247,15 +247,6 @@ def test_per_team_crews_take_only_their_own_or_unowned_steps(case: Case) -> None
 
 @PROFILE
 @given(st.booleans().flatmap(cases))
-def test_plan_is_deterministic(case: Case) -> None:
-    for capacity in (None, Capacity(total=2)):
-        a = plan(case.graph, case.impact, capacity).as_dict()
-        b = plan(case.graph, case.impact, capacity).as_dict()
-        assert a == b
-
-
-@PROFILE
-@given(st.booleans().flatmap(cases))
 def test_business_service_recovered_at_is_the_finish_of_its_last_needed_step(case: Case) -> None:
     for capacity in (None, Capacity(total=1)):
         p = plan(case.graph, case.impact, capacity)

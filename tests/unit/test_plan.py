@@ -426,12 +426,6 @@ def test_step_waits_for_a_finite_outage_below_and_its_onset() -> None:
     }
 
 
-def test_plan_is_deterministic() -> None:
-    a = dc1_lost(Capacity(total=2)).as_dict()
-    b = dc1_lost(Capacity(total=2)).as_dict()
-    assert a == b
-
-
 def test_recover_command(tmp_path: Path) -> None:
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(model_to_document(spec_estate())))

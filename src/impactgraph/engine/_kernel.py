@@ -59,6 +59,24 @@ class KernelGraph(NamedTuple):
     id_rank: I64
 
 
+class Rules(NamedTuple):
+    """What SPEC §3's rules read of the graph, and nothing more: a component's dependencies
+    (CSR by source), a group's members, ``min_up``, and the id ranks that break ties between
+    causes. Compiled calls count a reference for every array they are handed, so the
+    per-component evaluation is given this, not the whole :class:`KernelGraph`."""
+
+    dep_ptr: I64
+    dep_idx: I64
+    dep_hard: npt.NDArray[np.bool_]
+    dep_tol: I64
+    mem_ptr: I64
+    mem_idx: I64
+    mem_standby: npt.NDArray[np.bool_]
+    mem_activation: I64
+    min_up: npt.NDArray[np.int32]
+    id_rank: I64
+
+
 class Failures(NamedTuple):
     """Root failures, merged per node, as CSR: node ``v`` is failed over
     ``[start[i], end[i])`` for ``i`` in ``ptr[v]:ptr[v + 1]`` (``end`` = INF: ∞)."""
@@ -66,7 +84,6 @@ class Failures(NamedTuple):
     ptr: I64
     start: I64
     end: I64
-    nodes: I64
 
 
 class Clock(NamedTuple):
@@ -98,12 +115,12 @@ def _later(m, since_m, best, since_best, idr):
 
 def _eval_group(gv, t, c, g):
     """Rule 4 for group ``gv`` at ``t``. Returns (state, via, t* candidate)."""
-    mem = g.members
     state, down_since, bad_since, idr = c.state, c.down_since, c.bad_since, g.id_rank
+    mptr, midx, standby = g.mem_ptr, g.mem_idx, g.mem_standby
     k = g.min_up[gv]
     active_up = 0
-    for e in range(mem.ptr[gv], mem.ptr[gv + 1]):
-        if not mem.standby[e] and state[mem.idx[e]] != DOWN:
+    for e in range(mptr[gv], mptr[gv + 1]):
+        if not standby[e] and state[midx[e]] != DOWN:
             active_up += 1
     ts = c.tstar[gv]
     if ts < 0 and active_up < k:
@@ -112,18 +129,18 @@ def _eval_group(gv, t, c, g):
     down_via = -1  # the member that went DOWN last
     active_down_via = -1  # the active member that went DOWN last
     deg_via = -1  # the counting member that became DEGRADED last
-    for e in range(mem.ptr[gv], mem.ptr[gv + 1]):
-        m = mem.idx[e]
+    for e in range(mptr[gv], mptr[gv + 1]):
+        m = midx[e]
         sm = state[m]
         if sm == DOWN:
             if _later(m, down_since[m], down_via, down_since[max(down_via, 0)], idr):
                 down_via = m
-            if not mem.standby[e] and _later(
+            if not standby[e] and _later(
                 m, down_since[m], active_down_via, down_since[max(active_down_via, 0)], idr
             ):
                 active_down_via = m
             continue
-        if (not mem.standby[e]) or (ts >= 0 and t >= ts + mem.activation[e]):
+        if (not standby[e]) or (ts >= 0 and t >= ts + g.mem_activation[e]):
             count += 1
             if sm == DEGRADED and _later(m, bad_since[m], deg_via, bad_since[max(deg_via, 0)], idr):
                 deg_via = m
@@ -150,18 +167,18 @@ def _evaluate(v, t, c, g, f):
         gs, gvia, ts = _eval_group(v, t, c, g)
     if _failed_at(v, t, f):
         return DOWN, R_FAILED, -1, ts
-    dep = g.dependencies
     state, down_since, bad_since, idr = c.state, c.down_since, c.bad_since, g.id_rank
+    dptr, didx, dhard, dtol = g.dep_ptr, g.dep_idx, g.dep_hard, g.dep_tol
     down_via = -1
     deg_via = -1
     deg_rule = R_NONE
-    for e in range(dep.ptr[v], dep.ptr[v + 1]):
-        b = dep.idx[e]
+    for e in range(dptr[v], dptr[v + 1]):
+        b = didx[e]
         sb = state[b]
         if sb == UP:
             continue
-        lim = t - dep.tol[e]
-        if dep.hard[e]:
+        lim = t - dtol[e]
+        if dhard[e]:
             if sb == DOWN and down_since[b] <= lim:
                 if down_via < 0 or idr[b] < idr[down_via]:
                     down_via = b
@@ -184,18 +201,20 @@ def _evaluate(v, t, c, g, f):
 
 def _standbys_due(gv, ts, r, g, future):
     """Once a group's ``t*`` is known, its standbys count from ``t* + activation``: wake it then."""
-    mem = g.members
-    for e in range(mem.ptr[gv], mem.ptr[gv + 1]):
-        if mem.standby[e] and mem.activation[e] > 0:
-            heapq.heappush(future, (np.int64(ts + mem.activation[e]), np.int64(r)))
+    for e in range(g.mem_ptr[gv], g.mem_ptr[gv + 1]):
+        if g.mem_standby[e] and g.mem_activation[e] > 0:
+            heapq.heappush(future, (np.int64(ts + g.mem_activation[e]), np.int64(r)))
 
 
-def propagate_kernel(g, f):
+def propagate_kernel(g, f, failed):
     """Run the event loop over ``g`` (:class:`KernelGraph`) for failures ``f``
-    (:class:`Failures`). Returns change records (node, time, state, rule, via), in time order
-    per node."""
+    (:class:`Failures`) of the nodes ``failed``. Returns change records (node, time, state,
+    rule, via), in time order per node."""
     n = len(g.rank)
     rank, scc_ptr, dnt, grp = g.rank, g.scc_ptr, g.dependents, g.groups
+    dep, mem = g.dependencies, g.members
+    rules = Rules(dep.ptr, dep.idx, dep.hard, dep.tol, mem.ptr, mem.idx, mem.standby,
+                  mem.activation, g.min_up, g.id_rank)  # fmt: skip
     c = Clock(
         np.zeros(n, dtype=np.int8),
         np.full(n, INF, dtype=np.int64),
@@ -217,7 +236,7 @@ def propagate_kernel(g, f):
     # future events as (time, rank), in a heap
     future = [(np.int64(0), np.int64(0))]
     future.pop()
-    for v in f.nodes:
+    for v in failed:
         for i in range(f.ptr[v], f.ptr[v + 1]):
             future.append((np.int64(f.start[i]), np.int64(rank[v])))
             if f.end[i] < INF:
@@ -257,10 +276,10 @@ def propagate_kernel(g, f):
             hi = scc_ptr[r + 1]
             if hi - lo == 1:
                 v = lo
-                ns, rule, via, ts = _evaluate(v, t, c, g, f)
+                ns, rule, via, ts = _evaluate(v, t, c, rules, f)
                 if g.min_up[v] > 0 and tstar[v] < 0 <= ts:
                     tstar[v] = ts
-                    _standbys_due(v, ts, r, g, future)
+                    _standbys_due(v, ts, r, rules, future)
                 old = state[v]
                 if ns != old:
                     prev_state[v] = old
@@ -283,8 +302,8 @@ def propagate_kernel(g, f):
                 # a cycle: the least fixpoint at this instant, by Kleene iteration from UP
                 saved_down = np.empty(hi - lo, dtype=np.int64)
                 saved_bad = np.empty(hi - lo, dtype=np.int64)
-                rules = np.zeros(hi - lo, dtype=np.int8)
-                vias = np.full(hi - lo, -1, dtype=np.int64)
+                new_rule = np.zeros(hi - lo, dtype=np.int8)
+                new_via = np.full(hi - lo, -1, dtype=np.int64)
                 for v in range(lo, hi):
                     prev_state[v] = state[v]
                     saved_down[v - lo] = down_since[v]
@@ -296,11 +315,11 @@ def propagate_kernel(g, f):
                 while again:
                     again = False
                     for v in range(lo, hi):
-                        ns, rule, via, ts = _evaluate(v, t, c, g, f)
+                        ns, rule, via, ts = _evaluate(v, t, c, rules, f)
                         if ns > state[v]:
                             state[v] = ns
-                            rules[v - lo] = rule
-                            vias[v - lo] = via
+                            new_rule[v - lo] = rule
+                            new_via[v - lo] = via
                             if ns == DOWN:
                                 down_since[v] = saved_down[v - lo] if prev_state[v] == DOWN else t
                             if bad_since[v] == INF:
@@ -308,16 +327,16 @@ def propagate_kernel(g, f):
                             again = True
                 for v in range(lo, hi):
                     if g.min_up[v] > 0 and tstar[v] < 0:
-                        _s, _v, ts = _eval_group(v, t, c, g)
+                        _s, _v, ts = _eval_group(v, t, c, rules)
                         if ts >= 0:
                             tstar[v] = ts
-                            _standbys_due(v, ts, r, g, future)
+                            _standbys_due(v, ts, r, rules, future)
                     if state[v] != prev_state[v]:
                         out_node.append(np.int64(v))
                         out_t.append(np.int64(t))
                         out_state.append(np.int8(state[v]))
-                        out_rule.append(np.int8(rules[v - lo]))
-                        out_via.append(np.int64(vias[v - lo]))
+                        out_rule.append(np.int8(new_rule[v - lo]))
+                        out_via.append(np.int64(new_via[v - lo]))
                         changed.append(np.int64(v))
             # schedule what the changes touch: now (same instant) or when a tolerance runs out
             for v in changed:

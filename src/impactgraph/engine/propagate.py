@@ -107,8 +107,8 @@ def _topology(graph: Graph) -> Topology:
     return Topology(order=order, inv=inv, kernel_graph=kg)
 
 
-def _failure_arrays(n: int, roots: list[RootFailure]) -> Failures:
-    """Merged failure intervals per node as CSR (ptr, start, end) and the failed nodes."""
+def _failure_arrays(n: int, roots: list[RootFailure]) -> tuple[Failures, I64]:
+    """Merged failure intervals per node as CSR, and the failed nodes."""
     per: dict[int, list[tuple[int, int]]] = {}
     for f in roots:
         per.setdefault(f.node, []).append((f.at, int(_kernel.INF) if f.end is None else f.end))
@@ -132,7 +132,7 @@ def _failure_arrays(n: int, roots: list[RootFailure]) -> Failures:
         for i, (s, e) in enumerate(spans2):
             fstart[ptr[v] + i] = s
             fend[ptr[v] + i] = e
-    return Failures(ptr, fstart, fend, np.asarray(sorted(merged), dtype=np.int64))
+    return Failures(ptr, fstart, fend), np.asarray(sorted(merged), dtype=np.int64)
 
 
 def propagate(graph: Graph, scenario: Scenario) -> Impact:
@@ -160,7 +160,7 @@ def run_kernel(
     ]
     kern: Any = _jit.kernels(_kernel, _kernel.KERNELS, graph.n)
     node, t, st, rule, via = kern.propagate_kernel(
-        topo.kernel_graph, _failure_arrays(graph.n, renumbered)
+        topo.kernel_graph, *_failure_arrays(graph.n, renumbered)
     )
     via = np.where(via >= 0, topo.order[np.maximum(via, 0)], -1)
     return topo.order[node], t, st, rule, via

@@ -80,8 +80,9 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def markdown_cell(value: object) -> str:
-    """A Markdown table cell: ``|`` escaped, newlines flattened to spaces."""
-    return str(value).replace("|", "\\|").replace("\r\n", " ").replace("\n", " ")
+    """A Markdown table cell: ``|`` escaped, line breaks (``\\n``, ``\\r``) flattened to spaces."""
+    text = str(value).replace("|", "\\|")
+    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:

@@ -15,8 +15,13 @@ stays DOWN until ∞ (and is not a group) gets one step: **restore** when it fai
 * ``deadline = onset + rto`` where onset is the start of the DOWN interval lasting to ∞;
   dependencies inherit ``deadline(a) − duration(a)`` over hard edges, and through a DOWN
   group to the ``min_up`` members the critical path brings back first;
+* a bootstrap whose cycle holds a group with fewer than ``min_up`` of its members waits for
+  the other members to be back (their finish, or the end of their outage; no failover delay);
 * capacity ``None`` is unlimited (critical path); :class:`Capacity` gives crews that take
-  ready steps earliest deadline first (ties: lower tier, larger ``impact_per_hour``, id).
+  ready steps earliest deadline first (ties: lower tier, larger ``impact_per_hour``, id),
+  one choice at a time, everything that happens at an instant (0-second steps included)
+  settled before the next choice;
+* no answer holds "never": a unit without a time is an :class:`~impactgraph.errors.InternalError`.
 
 The parts, in the order a plan is made:
 

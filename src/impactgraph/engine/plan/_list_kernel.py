@@ -4,8 +4,12 @@ subset of Python that numba compiles (:func:`impactgraph.engine._jit.kernels`).
 Time moves from event to event. At each instant the kernel first **settles** what happens
 then (a step finishes and frees its crew, a unit becomes ready, a gate's member counts, and
 everything those make ready in turn), then **assigns**: while a crew is free, the best ready
-unit some free crew may take goes to it. Ready units wait in one heap per pool, keyed by
-their rank in the priority order; free crews in one heap per category.
+unit some free crew may take goes to it. A step of 0 seconds is done the moment it is taken:
+assigning stops there, its finish is settled at the same instant (its crew is free again,
+what it unblocks is ready, a group it completes is back), and only then does the next free
+crew choose, so every step ready at an instant competes at that instant however it became
+ready. Ready units wait in one heap per pool, keyed by their rank in the priority order;
+free crews in one heap per category.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ FINISH, GATE_BACK, COUNT, READY = 0, 1, 2, 3
 
 class Priority(NamedTuple):
     """The order steps are taken in: ``unit_at[rank[u]] == u``; ``pool`` per unit: 0 for a
-    step any crew may take, p > 0 for a step of named team p."""
+    step any crew may take, p > 0 for a step of named team p, −1 for a unit without a step
+    (a DOWN group, or a cycle of groups only): no crew does it, it is back once it may be."""
 
     rank: I64
     unit_at: I64
@@ -99,7 +104,7 @@ def list_schedule(
     # one loop with the arrays in locals: helpers taking the tuples would cost reference
     # counting on every call in the compiled code
     m = len(release)
-    is_gate, min_up = gates.is_gate, gates.min_up
+    min_up = gates.min_up  # 0 but for gates
     w_ptr, w_unit, w_member, w_from = waiters
     rank, unit_at, pool = priority
     category = crews.category
@@ -126,9 +131,10 @@ def list_schedule(
     for u in range(m):
         for r in range(gates.fixed_ptr[u], gates.fixed_ptr[u + 1]):
             heapq.heappush(events, (gates.fixed_at[r], np.int64(COUNT), np.int64(u)))
-        if not is_gate[u] and pending[u] == 0:
+        if pending[u] == 0 and min_up[u] == 0:
             queued[u] = True
-            heapq.heappush(events, (rel[u], np.int64(READY), np.int64(u)))
+            how = READY if pool[u] >= 0 else GATE_BACK
+            heapq.heappush(events, (rel[u], np.int64(how), np.int64(u)))
     back_now = np.empty(max(m, 1), dtype=np.int64)  # back at t, waiters not yet told
     touched = np.empty(max(len(w_unit), 1), dtype=np.int64)  # waiters to look at now
     n_free = n_crews
@@ -158,10 +164,10 @@ def list_schedule(
             while True:
                 for i in range(n_touched):  # in edge order; may add to back_now, never here
                     w = touched[i]
-                    if queued[w] or pending[w] > 0 or (is_gate[w] and counted[w] < min_up[w]):
+                    if queued[w] or pending[w] > 0 or counted[w] < min_up[w]:
                         continue
                     queued[w] = True
-                    if is_gate[w]:
+                    if pool[w] < 0:  # no crew: back as soon as it may be
                         if rel[w] > t:
                             heapq.heappush(events, (rel[w], np.int64(GATE_BACK), np.int64(w)))
                         else:
@@ -223,4 +229,6 @@ def list_schedule(
             crew_of[u] = best_crew
             start[u] = t
             heapq.heappush(events, (t + duration[u], np.int64(FINISH), np.int64(u)))
+            if duration[u] == 0:
+                break  # it is done at t: settle that (its crew, what it unblocks) first
     return start, back, crew_of

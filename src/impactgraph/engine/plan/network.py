@@ -139,7 +139,8 @@ def recovery_network(graph: Graph, reading: Reading) -> Network:
 
     # Edges inside a cycle are dropped. A group inside a cycle is back with the bootstrap if
     # enough of its members are in the cycle too; else the bootstrap waits for all its other
-    # members (and those not DOWN at ∞ until their return: see the release below).
+    # members: those DOWN until ∞ until they are back (blocking waits, no failover delay), the
+    # others until the end of their outage (see the release in _gates).
     upre, upost = comp[pre], comp[post]
     inside = np.zeros(m0, dtype=np.int64)
     np.add.at(inside, post[is_mem & (upre == upost)], 1)
@@ -160,7 +161,11 @@ def recovery_network(graph: Graph, reading: Reading) -> Network:
         names = ", ".join(sorted(ids[v] for v in unit_nodes[unit_ptr[u] : unit_ptr[u + 1]]))
         warnings.append(
             f"dependency cycle, all DOWN: {names} are brought back together "
-            "in one bootstrap step (its duration is the sum of theirs)"
+            + (
+                "in one bootstrap step (its duration is the sum of theirs)"
+                if units.steps[u]
+                else "(groups only: no step; they are back once what they need is back)"
+            )
         )
     return Network(
         units=units,
@@ -175,7 +180,9 @@ def recovery_network(graph: Graph, reading: Reading) -> Network:
 
 class _MemberWaits(NamedTuple):
     """Member edges of DOWN groups: those DOWN until ∞ wait (``group``, ``member``,
-    ``counts_from``); the others count at a fixed time (``fixed_*``)."""
+    ``counts_from``); the others count at a fixed time (``fixed_*``): ``fixed_at`` for a gate
+    (a standby no earlier than its failover), ``fixed_back`` (the end of the member's outage)
+    for a bootstrap that waits for the members of a group short of them."""
 
     group: I64
     member: I64
@@ -183,6 +190,7 @@ class _MemberWaits(NamedTuple):
     fixed_group: I64
     fixed_node: I64
     fixed_at: I64
+    fixed_back: I64
 
 
 def _member_waits(graph: Graph, reading: Reading, down_groups: list[int]) -> _MemberWaits:
@@ -190,8 +198,8 @@ def _member_waits(graph: Graph, reading: Reading, down_groups: list[int]) -> _Me
         graph, "plan-member-lists", lambda g: tuple(a.tolist() for a in g.members)
     )
     down_inf, back_at = reading.down_inf.tolist(), reading.back_at
-    cols: tuple[list[int], ...] = ([], [], [], [], [], [])
-    group, member, counts_from, fixed_group, fixed_node, fixed_at = cols
+    cols: tuple[list[int], ...] = ([], [], [], [], [], [], [])
+    group, member, counts_from, fixed_group, fixed_node, fixed_at, fixed_back = cols
     for g in down_groups:
         lo, hi = ptr[g], ptr[g + 1]
         tstar = standby_clock(graph, reading, g) if any(standby[lo:hi]) else 0
@@ -206,6 +214,7 @@ def _member_waits(graph: Graph, reading: Reading, down_groups: list[int]) -> _Me
                 fixed_group.append(g)
                 fixed_node.append(mbr)
                 fixed_at.append(max(int(back_at[mbr]), off))
+                fixed_back.append(int(back_at[mbr]))
     return _MemberWaits(*(np.asarray(c, dtype=np.int64) for c in cols))
 
 
@@ -220,12 +229,13 @@ def _gates(
     min_up_first: npt.NDArray[Any],
 ) -> Gates:
     """The gates; a bootstrap holding a group short of members waits for its fixed members
-    (``release`` is raised in place)."""
+    to the end of their outage, without a standby's failover (``release`` is raised in
+    place)."""
     fg = loc[member.fixed_group]
     f_unit = comp[fg] if len(fg) else fg
     at = member.fixed_at
     in_cycle = ~gate[f_unit] & short[fg] if len(fg) else np.zeros(0, dtype=np.bool_)
-    np.maximum.at(release, f_unit[in_cycle], at[in_cycle])
+    np.maximum.at(release, f_unit[in_cycle], member.fixed_back[in_cycle])
     f_gate = gate[f_unit] if len(fg) else np.zeros(0, dtype=np.bool_)
     f_unit, at, node = f_unit[f_gate], at[f_gate], member.fixed_node[f_gate]
     fixed_ptr, order = csr(f_unit, m)

@@ -49,6 +49,7 @@ def schedule(graph: Graph, net: Network, capacity: Capacity | None, policy: Poli
     waves = np.maximum(kern.waves(waits, has_step), 0)
     owner = _owners(graph, net, has_step)
     if capacity is None:
+        _never(graph, net, earliest_back)
         return Schedule(earliest, earliest_back, waves, deadline, owner, owner, None, [])
 
     crews = capacity.crews()
@@ -75,7 +76,11 @@ def schedule(graph: Graph, net: Network, capacity: Capacity | None, policy: Poli
     priority = Priority(
         rank=rank,
         unit_at=unit_at.astype(np.int64),
-        pool=np.asarray([team_pool.get(o, 0) if o else 0 for o in owner], dtype=np.int64),
+        pool=np.where(
+            has_step,
+            np.asarray([team_pool.get(o, 0) if o else 0 for o in owner], dtype=np.int64),
+            -1,
+        ),
     )
     category = np.asarray([0 if t is None else team_pool[t] for _, t in crews], np.int64)
     lists: Any = _jit.kernels(_list_kernel, _list_kernel.NAMES, m)
@@ -88,24 +93,37 @@ def schedule(graph: Graph, net: Network, capacity: Capacity | None, policy: Poli
         priority,
         Crews(category, len(named) + 1),
     )
-    if m and back.min() < 0:
-        stuck = sorted(graph.ids[net.nodes(u)[0]] for u in np.flatnonzero(back < 0)[:5])
-        raise InternalError(
-            "the impact does not match the graph: these never become ready: " + ", ".join(stuck)
-        )
+    _never(graph, net, back)
     crew = [labels[c] if c >= 0 else None for c in crew_of.tolist()]
     return Schedule(start, back, waves, deadline, owner, crew, labels, warnings)
 
 
+def _never(graph: Graph, net: Network, back: I64) -> None:
+    """Raise if some unit is never back (−1) or back at "never" (``INF``). Neither can happen
+    for an impact of this graph: every DOWN group has ``min_up`` members that come back (a
+    standby's failover is only waited for by a group outside a cycle, and only when its
+    active members went DOWN), so "never" is a bug, not a time to print."""
+    if net.m and (back.min() < 0 or back.max() >= INF):
+        stuck = np.flatnonzero((back < 0) | (back >= INF))[:5]
+        names = sorted(graph.ids[net.nodes(int(u))[0]] for u in stuck)
+        raise InternalError(
+            "plan: these would never be back (the impact does not match the graph?): "
+            + ", ".join(names)
+        )
+
+
 def _owners(graph: Graph, net: Network, has_step: B1) -> list[str | None]:
-    """The ``team`` attribute of each unit's component (a bootstrap: the first with a team)."""
+    """The ``team`` attribute of each unit's component. A bootstrap belongs to the one team its
+    components name (those without a team do not count); when they name several, to none:
+    like a step without a team, any crew may take it."""
     team_attr = graph.attr("team")
     owner = [
         o if h else None
         for o, h in zip(values(team_attr, net.first_nodes()), has_step.tolist(), strict=True)
     ]
     for u in np.flatnonzero(np.diff(net.units.ptr) > 1).tolist():
-        owner[u] = next((team_attr[v] for v in net.steps(u) if team_attr[v]), None)
+        named = {team_attr[v] for v in net.steps(u) if team_attr[v]}
+        owner[u] = named.pop() if len(named) == 1 else None
     return owner
 
 
