@@ -6,6 +6,12 @@ the JSON text), so that a large file that is right costs no more than parsing it
 keys, which both parsers would silently drop, are noted with their paths. Errors in the text
 itself (not UTF-8, a syntax error) raise the reader's own error class with the file and line.
 
+Input is bounded before it is parsed (docs/semantics.md, "Bounds"): a file is read up to
+:func:`max_file_bytes` (``$IMPACTGRAPH_MAX_FILE_BYTES``, default 256 MiB) and no further; a
+document may hold at most :func:`max_nodes` values, keys, lists and mappings
+(``$IMPACTGRAPH_MAX_NODES``, default 20 million), counted from the text before parsing and, for
+YAML aliases, after expanding them (a "billion laughs" file stops before it is expanded).
+
 >>> parsed = parse('a:\\n  - x\\n  - {b: 1, b: 2}\\n', "f.yaml", "yaml", ModelError)
 >>> parsed.document, parsed.duplicates, parsed.line(("a", 1, "b"))
 ({'a': ['x', {'b': 2}]}, [(('a', 1, 'b'), 'b')], 3)
@@ -24,7 +30,7 @@ from typing import Any, Literal
 
 import yaml
 
-from impactgraph.errors import Issue, ModelError, ScenarioError
+from impactgraph.errors import Issue, ModelError, ScenarioError, quote
 
 Format = Literal["yaml", "json"]
 DocPath = tuple[str | int, ...]
@@ -32,6 +38,33 @@ DocPath = tuple[str | int, ...]
 #: the format a file's suffix says
 EXTENSIONS: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 YAML_MERGE_TAG = "tag:yaml.org,2002:merge"
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_NODES = 20_000_000
+MAX_FILE_BYTES_VARIABLE = "IMPACTGRAPH_MAX_FILE_BYTES"
+MAX_NODES_VARIABLE = "IMPACTGRAPH_MAX_NODES"
+
+
+def _limit(variable: str, default: int) -> int:
+    raw = os.environ.get(variable, "").strip().replace("_", "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+        # a broken limit must not silently become "no limit"
+        raise ModelError(
+            [Issue(f"${variable} is {quote(raw)}; set it to a whole number of at least 1")]
+        )
+    return int(raw)
+
+
+def max_file_bytes() -> int:
+    """The largest file a reader reads: ``$IMPACTGRAPH_MAX_FILE_BYTES``, else 256 MiB."""
+    return _limit(MAX_FILE_BYTES_VARIABLE, DEFAULT_MAX_FILE_BYTES)
+
+
+def max_nodes() -> int:
+    """The most nodes (values, keys, lists, mappings) a document may hold, aliases expanded:
+    ``$IMPACTGRAPH_MAX_NODES``, else 20 million."""
+    return _limit(MAX_NODES_VARIABLE, DEFAULT_MAX_NODES)
 
 
 def file_format(path: str | os.PathLike[str], text: str) -> Format:
@@ -40,13 +73,54 @@ def file_format(path: str | os.PathLike[str], text: str) -> Format:
 
 
 def read_text(path: str | os.PathLike[str], error: type[ModelError] | type[ScenarioError]) -> str:
+    """The text of a UTF-8 file, read up to :func:`max_file_bytes` and no further (so that
+    ``/dev/zero`` or a runaway export is refused at once, not read until memory runs out)."""
+    cap = max_file_bytes()
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        fail(error, str(path), None, f"not UTF-8 text (byte {e.start})")
+        with open(path, "rb") as f:
+            data = f.read(cap + 1)
     except OSError as e:
         fail(error, str(path), None, f"cannot read the file: {e.strerror or e}")
+    if len(data) > cap:
+        fail(
+            error,
+            str(path),
+            None,
+            f"the file is larger than {cap:,} bytes, the most impactgraph reads; "
+            f"set ${MAX_FILE_BYTES_VARIABLE} to read larger files",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        fail(error, str(path), None, f"not UTF-8 text (byte {e.start})")
     return text.removeprefix("\ufeff")
+
+
+# every node but the first follows one of these (JSON: exactly; YAML: one or two per character)
+_NODE_MARKS = {"json": "[{,:", "yaml": "[{,:-?\n"}
+
+
+def check_size(
+    text: str, filename: str, fmt: Format, error: type[ModelError] | type[ScenarioError]
+) -> None:
+    """Refuse a text that would hold more than :func:`max_nodes` nodes, before parsing it.
+
+    Counting the characters that can start a node bounds the node count from above (for YAML,
+    within a factor of two), at the speed of ``str.count``.
+    """
+    cap = max_nodes()
+    if len(text) <= cap:  # each node takes a character or more
+        return
+    estimate = 1 + sum(text.count(c) for c in _NODE_MARKS[fmt])
+    if estimate > cap:
+        fail(error, filename, None, _too_many_nodes(cap, "holds"))
+
+
+def _too_many_nodes(cap: int, verb: str) -> str:
+    return (
+        f"the document {verb} more than {cap:,} values, keys, lists and mappings, the most "
+        f"impactgraph reads; set ${MAX_NODES_VARIABLE} to read larger documents"
+    )
 
 
 def fail(
@@ -73,6 +147,7 @@ class Parsed:
 def parse(
     text: str, filename: str, fmt: Format, error: type[ModelError] | type[ScenarioError]
 ) -> Parsed:
+    check_size(text, filename, fmt, error)
     if fmt == "json":
         return _parse_json(text, filename, error)
     return _parse_yaml(text, filename, error)
@@ -138,6 +213,8 @@ def _parse_yaml(text: str, filename: str, error: type[ModelError] | type[Scenari
     loader = _YamlDocumentLoader(text)
     try:
         root = loader.get_single_node()
+        if root is not None and "&" in text and "*" in text:  # aliases may multiply the nodes
+            _check_expansion(root, max_nodes(), filename, error)
         document = None if root is None else loader.plain(root)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -161,6 +238,55 @@ def _parse_yaml(text: str, filename: str, error: type[ModelError] | type[Scenari
             duplicates.append((path, str(key_node.value)))
             exact[path] = key_node.start_mark.line + 1  # the second key, not the first
     return Parsed(document, duplicates, lambda path: exact.get(path) or _yaml_line(root, path))
+
+
+def _check_expansion(
+    root: yaml.Node, cap: int, filename: str, error: type[ModelError] | type[ScenarioError]
+) -> None:
+    """Refuse a node tree whose aliases expand to more than ``cap`` nodes, or refer to a node
+    that holds them, before anything expands them (each shared node is sized once).
+
+    >>> root = yaml.compose("a: &x [1, 2]\\nb: [*x, *x, *x]\\n")
+    >>> _check_expansion(root, 16, "f", ScenarioError)
+    >>> try:
+    ...     _check_expansion(root, 15, "f", ScenarioError)
+    ... except ScenarioError as e:
+    ...     print(str(e)[:40])
+    f: the document expands (through YAML al
+    """
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    todo: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while todo:
+        node, done = todo.pop()
+        key = id(node)
+        children: list[yaml.Node] = (
+            [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+            if isinstance(node, yaml.SequenceNode)
+            else []
+        )
+        if done:
+            open_nodes.discard(key)
+            size[key] = total = 1 + sum(size[id(c)] for c in children)
+            if total > cap:
+                fail(
+                    error, filename, None, _too_many_nodes(cap, "expands (through YAML aliases) to")
+                )
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            fail(
+                error,
+                filename,
+                node.start_mark.line + 1,
+                "a YAML alias refers to a node that contains it",
+            )
+        open_nodes.add(key)
+        todo.append((node, True))
+        todo.extend((c, False) for c in children if id(c) not in size)
 
 
 def _yaml_line(root: yaml.Node, path: DocPath) -> int:

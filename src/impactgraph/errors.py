@@ -34,10 +34,41 @@ with :meth:`ImpactGraphError.problem`, RFC 9457 problem details. Anything else t
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
 PROBLEM_BASE = "https://impactgraph.dev/problems/"
+QUOTE_LIMIT = 80
+"""The most characters of a value that an error message quotes."""
+MAX_LISTED_ISSUES = 100
+"""The most issues a :class:`ModelError`'s message lists; the rest are counted."""
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, QUOTE_LIMIT, QUOTE_LIMIT
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 4
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` for an error message, shortened to about ``limit`` characters with "…".
+
+    Never builds the whole repr of a large or deeply nested value (a YAML alias bomb, a
+    100 MB string, a 10**5000 integer): the cost is bounded, whatever ``value`` is.
+
+    >>> quote("dc1"), quote("x" * 200)[-6:], len(quote("x" * 200))
+    ("'dc1'", 'xxxxx…', 80)
+    >>> quote(10**5000)
+    'an integer of about 5000 digits'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    if isinstance(value, str | bytes):
+        text = repr(value[: limit + 1])
+    elif isinstance(value, dict | list | tuple | set | frozenset):
+        text = _REPR.repr(value)
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ImpactGraphError(Exception):
@@ -110,9 +141,9 @@ class Issue:
             where = f"line {self.line}: "
         what = []
         if self.component is not None:
-            what.append(f"component {self.component!r}")
+            what.append(f"component {quote(self.component)}")
         if self.field:
-            what.append(f"field {self.field!r}")
+            what.append(f"field {quote(self.field)}")
         prefix = (", ".join(what) + ": ") if what else ""
         return f"{where}{prefix}{self.message}"
 
@@ -128,7 +159,10 @@ class ModelError(InputError, problem="invalid-model", title="Invalid model", sta
         self.issues = list(issues)
         n = len(self.issues)
         head = f"{n} error{'s' if n != 1 else ''} in model"
-        super().__init__(head + ":\n" + "\n".join(f"  {i}" for i in self.issues))
+        listed = [f"  {i}" for i in self.issues[:MAX_LISTED_ISSUES]]
+        if n > MAX_LISTED_ISSUES:  # the first ones say what is wrong; the rest are counted
+            listed.append(f"  … and {n - MAX_LISTED_ISSUES} more")
+        super().__init__(head + ":\n" + "\n".join(listed))
 
 
 class ScenarioError(InputError, problem="invalid-scenario", title="Invalid scenario", status=422):
@@ -151,7 +185,7 @@ class UnknownComponentError(
 
     def __init__(self, component_id: str, hint: str = "") -> None:
         self.component_id = component_id
-        msg = f"unknown component {component_id!r}"
+        msg = f"unknown component {quote(component_id)}"
         super().__init__(msg + (f" ({hint})" if hint else ""))
 
 

@@ -17,6 +17,7 @@ Two layers:
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from enum import StrEnum
@@ -27,6 +28,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from impactgraph.durations import (
+    MAX_COMPONENTS,
     Duration,
     DurationReq,
     FileDuration,
@@ -36,7 +38,7 @@ from impactgraph.durations import (
 # re-exported: callers that read the model's durations in words
 from impactgraph.durations import format_duration as format_duration
 from impactgraph.durations import parse_duration as parse_duration
-from impactgraph.errors import Issue, ModelError
+from impactgraph.errors import Issue, ModelError, quote
 
 # ---------------------------------------------------------------------------------------------
 # vocabularies
@@ -85,7 +87,7 @@ def _dep_type(value: object) -> object:
         v = value.strip().lower().replace("-", "_").replace(" ", "_")
         if not DEPENDENCY_TYPE_PATTERN.match(v):
             raise ValueError(
-                f"dependency type {value!r} must be a word of letters, digits and '_' "
+                f"dependency type {quote(value)} must be a word of letters, digits and '_' "
                 "(e.g. depends_on, runs_on, located_at, supplied_by, replicates_to)"
             )
         return v
@@ -93,6 +95,38 @@ def _dep_type(value: object) -> object:
 
 
 DependencyType = Annotated[str, BeforeValidator(_dep_type)]
+
+MAX_IMPACT_PER_HOUR = 1e12
+"""The largest ``impact_per_hour`` (money per hour): a trillion, far above any real service."""
+MAX_MIN_UP = MAX_COMPONENTS
+
+
+def _not_bool(what: str) -> BeforeValidator:
+    # pydantic reads true as 1; a tier or an amount written `true` is a mistake, not a 1
+    def check(value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError(f"{str(value).lower()} is not {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _finite(value: object) -> object:
+    # .inf, .nan and 1e400 (which JSON reads as inf) would make money lost inf or NaN
+    try:
+        number = float(value) if isinstance(value, int | float | str) else 0.0
+    except (ValueError, OverflowError):
+        return value
+    if not math.isfinite(number):
+        raise ValueError(f"{quote(value)} is not a finite amount; write a number such as 2500")
+    return value
+
+
+Tier = Annotated[int, _not_bool("a tier; write a whole number from 1 (most critical) to 9")]
+Money = Annotated[
+    float, BeforeValidator(_finite), _not_bool("an amount; write a number such as 2500")
+]
+Count = Annotated[int, _not_bool("a count; write a whole number")]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -119,18 +153,20 @@ class Component(BaseModel):
     name: str | None = None
     kind: Annotated[Kind, BeforeValidator(_kind)]
     type: str | None = None
-    tier: int | None = Field(default=None, ge=1, le=9)
+    tier: Tier | None = Field(default=None, ge=1, le=9)
     rto: Duration = None
     rpo: Duration = None
     mtpd: Duration = None
     recovery_time: Duration = None
     restart_time: Duration = None
     backup_interval: Duration = None
-    impact_per_hour: float | None = Field(default=None, ge=0)
+    impact_per_hour: Money | None = Field(
+        default=None, ge=0, le=MAX_IMPACT_PER_HOUR, allow_inf_nan=False
+    )
     owner: str | None = None
     team: str | None = None
     tags: tuple[str, ...] = ()
-    min_up: int | None = None
+    min_up: Count | None = Field(default=None, le=MAX_MIN_UP)
     members: tuple[Member, ...] = ()
 
     @property
@@ -202,6 +238,10 @@ def check_references(
     ``dep_paths[i]`` is where dependency *i* was written (to find its line).
     """
     issues: list[Issue] = []
+    if len(components) > MAX_COMPONENTS:
+        issues.append(
+            Issue(f"{len(components)} components: a model holds at most {MAX_COMPONENTS:,}")
+        )
     counts = Counter(c.id for c in components)
     ids = set(counts)
     first_seen: set[str] = set()
@@ -253,7 +293,7 @@ def check_references(
                 if m.id not in ids:
                     issues.append(
                         Issue(
-                            f"member {m.id!r} is not a component in the model",
+                            f"member {quote(m.id)} is not a component in the model",
                             component=c.id,
                             field="members",
                             path=where,
@@ -271,7 +311,7 @@ def check_references(
                 if m.id in seen_members:
                     issues.append(
                         Issue(
-                            f"member {m.id!r} is listed twice",
+                            f"member {quote(m.id)} is listed twice",
                             component=c.id,
                             field="members",
                             path=where,
@@ -312,7 +352,7 @@ def check_references(
         if d.source not in ids:
             issues.append(
                 Issue(
-                    f"dependency from unknown component {d.source!r}",
+                    f"dependency from unknown component {quote(d.source)}",
                     component=d.source,
                     field="from",
                     path=where,
@@ -321,7 +361,7 @@ def check_references(
         if d.target not in ids:
             issues.append(
                 Issue(
-                    f"depends on unknown component {d.target!r}",
+                    f"depends on unknown component {quote(d.target)}",
                     component=d.source,
                     field="needs",
                     path=where,
@@ -340,7 +380,7 @@ def check_references(
         if key in seen_edges:
             issues.append(
                 Issue(
-                    f"dependency on {d.target!r} ({d.type}) is given twice",
+                    f"dependency on {quote(d.target)} ({d.type}) is given twice",
                     component=d.source,
                     field="needs",
                     path=where,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import os
 import tempfile
@@ -50,7 +51,7 @@ from impactgraph.document import (
     read_text,
     sniff,
 )
-from impactgraph.errors import Issue, ModelError
+from impactgraph.errors import Issue, ModelError, quote
 from impactgraph.model import (
     ComponentIn,
     Dependency,
@@ -78,7 +79,7 @@ def _parse_model(text: str, filename: str, fmt: Format) -> Model:
     parsed = parse(text, filename, fmt, ModelError)
     issues = [
         Issue(
-            f"key {key!r} is given twice (only one is allowed)",
+            f"key {quote(key)} is given twice (only one is allowed)",
             path=path,
             field=key,
             component=_owner(path, parsed.document),
@@ -88,8 +89,12 @@ def _parse_model(text: str, filename: str, fmt: Format) -> Model:
     try:
         spec = ModelIn.model_validate(parsed.document)
     except ValidationError as e:
-        issues += [_issue_from_error(err, parsed.document) for err in e.errors()]
-        issues += _salvaged_reference_issues(parsed.document)
+        errors = e.errors()
+        issues += [
+            _issue_from_error(err, parsed.document, suggest=n < _MAX_SUGGESTIONS)
+            for n, err in enumerate(errors)
+        ]
+        issues += _salvaged_reference_issues(parsed.document, errors)
     else:
         try:
             model = Model.from_input(spec)
@@ -124,8 +129,14 @@ def write_model_file(model: Model, path: str | os.PathLike[str]) -> None:
 
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     """Replace the file at ``path`` with ``text`` (UTF-8) in one step: written to a temporary
-    file beside it, then renamed over it, so a reader never sees half a file."""
+    file beside it, then renamed over it, so a reader never sees half a file. A target that
+    exists and is not a regular file (a device such as ``/dev/stdout``, a pipe) is written in
+    place instead: renaming over it would replace the device."""
     target = Path(path)
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8") as out:
+            out.write(text)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -166,8 +177,7 @@ def _allowed_fields(loc: DocPath) -> tuple[str, ...]:
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return quote(value)
 
 
 def _owner(loc: DocPath, document: Any) -> str | None:
@@ -183,12 +193,23 @@ def _owner(loc: DocPath, document: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _message(err: ErrorDetails, loc: DocPath) -> str:
+# "did you mean" costs a fuzzy match per error: offered for the first ones only, which are
+# the ones listed (a file with 40,000 unknown fields must not take seconds to refuse)
+_MAX_SUGGESTIONS = 1000
+
+
+@functools.lru_cache(maxsize=1024)
+def _suggestion(name: str, allowed: tuple[str, ...]) -> str | None:
+    hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
+    return hint[0] if hint else None
+
+
+def _message(err: ErrorDetails, loc: DocPath, suggest: bool = True) -> str:
     kind, given = err["type"], err.get("input")
     name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(name, _allowed_fields(loc), n=1, cutoff=0.75)
-        return f"unknown field {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        hint = [h] if suggest and (h := _suggestion(name[:100], _allowed_fields(loc))) else []
+        return f"unknown field {quote(name)}" + (f"; did you mean {hint[0]!r}?" if hint else "")
     if kind == "missing":
         return "this field is required"
     if kind == "value_error":
@@ -215,12 +236,14 @@ def _message(err: ErrorDetails, loc: DocPath) -> str:
     return f"{_describe(given)}: {msg}" if given is not None else msg
 
 
-def _issue_from_error(err: ErrorDetails, document: Any) -> Issue:
+def _issue_from_error(err: ErrorDetails, document: Any, suggest: bool = True) -> Issue:
     loc: DocPath = tuple(err["loc"])
     field = next((str(p) for p in reversed(loc) if isinstance(p, str)), None)
     if len(loc) <= 2 and loc[:1] in (("components",), ("dependencies",)):
         field = None if len(loc) == 2 else field
-    return Issue(_message(err, loc), component=_owner(loc, document), field=field, path=loc)
+    return Issue(
+        _message(err, loc, suggest), component=_owner(loc, document), field=field, path=loc
+    )
 
 
 def _none_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -236,14 +259,20 @@ _SOME_DEPENDENCIES = TypeAdapter(
 )
 
 
-def _salvaged_reference_issues(document: Any) -> list[Issue]:
+def _salvaged_reference_issues(document: Any, errors: list[ErrorDetails]) -> list[Issue]:
     """Cross-reference issues among the parts of a schema-invalid document that did validate.
 
     Each component stays at its index (an unreadable one becomes a placeholder nobody can
-    name) so that the paths, and so the lines, of the issues are right.
+    name) so that the paths, and so the lines, of the issues are right. ``errors`` are the
+    document's schema errors: they say which fields of which component are wrong.
     """
     if not isinstance(document, dict):
         return []
+    bad_fields: dict[int, set[str]] = {}
+    for err in errors:
+        loc = err["loc"]
+        if len(loc) >= 3 and loc[0] == "components" and isinstance(loc[1], int):
+            bad_fields.setdefault(loc[1], set()).add(str(loc[2]))
     raw_components = document.get("components")
     raw_components = raw_components if isinstance(raw_components, list) else []
     kept: list[ComponentIn] = []
@@ -253,7 +282,7 @@ def _salvaged_reference_issues(document: Any) -> list[Issue]:
         zip(raw_components, _SOME_COMPONENTS.validate_python(raw_components), strict=True)
     ):
         if valid is None:
-            valid, needs = _salvage_component(i, raw)
+            valid, needs = _salvage_component(i, raw, bad_fields.get(i))
             for j, need in needs:
                 salvaged.append(
                     Dependency.model_construct(
@@ -278,27 +307,21 @@ def _salvaged_reference_issues(document: Any) -> list[Issue]:
     return check_references(components, dependencies + salvaged, paths + salvaged_paths)
 
 
-def _salvage_component(i: int, raw: Any) -> tuple[ComponentIn, list[tuple[int, NeedIn]]]:
+def _salvage_component(
+    i: int, raw: Any, bad: set[str] | None
+) -> tuple[ComponentIn, list[tuple[int, NeedIn]]]:
     """The valid part of invalid component ``i`` (without ``needs``), and its valid ``needs``
-    entries with their indices."""
-    placeholder = ComponentIn.model_construct(id=f"\0components[{i}]", kind=Kind.SERVICE)
-    if not isinstance(raw, dict):
-        return placeholder, []
-    try:
-        ComponentIn.model_validate(raw)
-    except ValidationError as e:
-        bad = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
-    if bad & {"id", "kind"}:
-        return placeholder, []
+    entries with their indices; ``bad`` are its fields that are wrong."""
+    if not isinstance(raw, dict) or bad is None or bad & {"id", "kind"}:
+        return ComponentIn.model_construct(id=f"\0components[{i}]", kind=Kind.SERVICE), []
     needs = list(_valid_needs(raw.get("needs")))
-    only_id = ComponentIn.model_construct(id=raw["id"], kind=Kind.SERVICE)
-    if "members" in bad:  # cannot judge the group: keep only its id
-        return only_id, needs
-    rest = {k: v for k, v in raw.items() if k not in bad and k != "needs"}
-    try:
-        return ComponentIn.model_validate(rest), needs
-    except ValidationError:
-        return only_id, needs
+    if "members" not in bad:  # else it cannot judge the group: keep only its id
+        rest = {k: v for k, v in raw.items() if k not in bad and k != "needs"}
+        try:
+            return ComponentIn.model_validate(rest), needs
+        except ValidationError:
+            pass
+    return ComponentIn.model_construct(id=raw["id"], kind=Kind.SERVICE), needs
 
 
 def _valid_needs(raw: Any) -> Iterator[tuple[int, NeedIn]]:

@@ -1,4 +1,5 @@
-"""Renderers: CSV reads back exactly, Markdown tables escape, answers render without a graph."""
+"""Renderers: CSV reads back exactly (formula-like text with its ``'``), Markdown tables escape,
+answers render without a graph."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from impactgraph.engine.propagate import propagate
 from impactgraph.engine.scenario import Failure, Scenario
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Kind, Model
-from impactgraph.render.formats import csv_text, markdown_table
+from impactgraph.render.formats import csv_cell, csv_text, markdown_table
 from impactgraph.render.runbook import PLAN_CSV_HEADER, plan_csv, plan_markdown
 
 Run = Callable[..., Result]
 
 #: ids a spreadsheet or a naive CSV writer gets wrong: a quote and a comma, a formula and a pipe
 AWKWARD = ('a"b,c', "=cmd|x")
+
+#: what a CSV reader gets back: formula-like text is neutralised with a leading ``'``
+AS_READ = ('a"b,c', "'=cmd|x")
 
 AWKWARD_MODEL = """\
 version: 1
@@ -52,12 +56,12 @@ def test_the_runbook_csv_reads_back_exactly() -> None:
     rows = list(csv.reader(io.StringIO(plan_csv(answer))))
     assert rows[0] == list(PLAN_CSV_HEADER)
     expected = [
-        ["" if r[k] is None else str(r[k]) for k in PLAN_CSV_HEADER]
+        ["" if r[k] is None else str(csv_cell(r[k])) for k in PLAN_CSV_HEADER]
         for s in answer.steps
         for r in s.as_rows()
     ]
     assert rows[1:] == expected
-    assert [r[0] for r in rows[1:]] == list(AWKWARD)
+    assert [r[0] for r in rows[1:]] == list(AS_READ)
     assert [r[4] for r in rows[1:]] == ['ops, "night"', ""]
 
 
@@ -68,15 +72,19 @@ def test_recover_csv_from_the_command_reads_back_exactly(run: Run, tmp_path: Pat
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["component"], r["action"], r["team"]) for r in rows] == [
-        (AWKWARD[0], "restore", 'ops, "night"'),
-        (AWKWARD[1], "restart", ""),
+        (AS_READ[0], "restore", 'ops, "night"'),
+        (AS_READ[1], "restart", ""),
     ]
 
 
-@pytest.mark.parametrize("cells", [AWKWARD, ("line\nbreak", "cr\r\nlf"), ("", "  spaced  ")])
+@pytest.mark.parametrize(
+    "cells",
+    [('a"b,c', "x|y"), ("line\nbreak", "cr\r\nlf"), ("bare\rcr", "x"), ("", "  spaced  ")],
+)
 def test_csv_text_round_trips(cells: tuple[str, str]) -> None:
     text = csv_text(("x", "y"), [cells, cells])
-    assert list(csv.reader(io.StringIO(text))) == [["x", "y"], list(cells), list(cells)]
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["x", "y"], list(cells), list(cells)]
 
 
 def test_markdown_table_escapes_pipes_and_newlines() -> None:

@@ -184,13 +184,25 @@ format_option = format_choice(
 )
 
 
+def _writable_place(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    # checked with the options, so that a typo fails before a large model is read
+    if value is None:
+        return None
+    if str(value) in ("", "."):
+        raise click.BadParameter("an empty path names no file", ctx, param)
+    if not value.parent.is_dir():
+        raise click.BadParameter(f"{value}: no directory {value.parent}", ctx, param)
+    return value
+
+
 def output_option(help_text: str) -> Callable[[F], F]:
-    """``--output FILE`` / ``-o FILE``."""
+    """``--output FILE`` / ``-o FILE``: a file in a directory that exists."""
     return click.option(
         "--output",
         "-o",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=_writable_place,
         help=help_text,
     )
 

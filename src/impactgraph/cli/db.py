@@ -2,25 +2,33 @@
 
 Every command takes ``--store URL`` (``sqlite:///path.db`` or ``neo4j://user:pw@host:port``;
 default ``$IMPACTGRAPH_STORE``, else ``$NEO4J_URI``, else ``sqlite:///impactgraph.db``) and
-``--format table|json``; the JSON forms are one object on one line.
+``--format table|json``; the JSON forms are one object on one line. Declining ``db wipe``'s
+question is an answer, not an error: nothing is wiped and the exit code is 0; no answer at all
+(stdin closed, not a terminal) exits 2 and says to give ``--yes``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import click
-import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from impactgraph.cli.common import format_choice, opened, output_option, store_option
+from impactgraph.errors import InputError
 from impactgraph.model import model_to_document
-from impactgraph.modelfile import load_model_file, write_atomically
-from impactgraph.render.formats import stderr_console
-from impactgraph.render.store import Loaded, show_line, show_loaded, show_stats, stats_document
+from impactgraph.modelfile import load_model_file
+from impactgraph.render.formats import stderr_console, write, write_output
+from impactgraph.render.store import (
+    Loaded,
+    model_file_text,
+    show_line,
+    show_loaded,
+    show_stats,
+    stats_document,
+)
 
 #: loads of at least this many rows (components and dependencies) show a progress bar
 PROGRESS_ROWS = 5_000
@@ -109,14 +117,11 @@ def export(store_url: str | None, output: Path | None, fmt: str) -> None:
     """
     with opened(store_url) as store:
         document = model_to_document(store.read())
-    if fmt == "json":
-        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    else:
-        text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1000)
+    text = model_file_text(document, fmt)
     if output is None:
-        sys.stdout.write(text)
+        write(text)
     else:
-        write_atomically(output, text)
+        write_output(output, text)
 
 
 @db.command()
@@ -135,7 +140,19 @@ def stats(store_url: str | None, fmt: str) -> None:
 def wipe(store_url: str | None, fmt: str, yes: bool) -> None:
     """Delete the whole model from the store (the version still grows)."""
     with opened(store_url) as store:
-        if not yes and not click.confirm(f"delete the whole model in {store.url}?", err=True):
-            raise click.Abort()
+        if not yes and not _confirmed(f"delete the whole model in {store.url}?"):
+            stderr_console().print("nothing wiped", markup=False)
+            return
         version, url = store.wipe(), store.url
     show_line(fmt, {"url": url, "version": version}, f"wiped {url} (version {version})")
+
+
+def _confirmed(question: str) -> bool:
+    """The user's yes or no. No answer at all (stdin ended, not a terminal) is a usage
+    mistake; Ctrl-C on a terminal is an interruption."""
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort:
+        if not sys.stdin.isatty():
+            raise InputError("no answer to the question: give --yes to wipe without one") from None
+        raise

@@ -14,14 +14,12 @@ from impactgraph.render.reports import show_deps
 @click.argument("component_id", metavar="ID")
 @click.option(
     "--up",
-    "direction",
-    flag_value="up",
+    is_flag=True,
     help="What needs ID, transitively (towards the business services).",
 )
 @click.option(
     "--down",
-    "direction",
-    flag_value="down",
+    is_flag=True,
     help="What ID needs, transitively (towards sites and suppliers).",
 )
 @depth_option("Stop after N hops (default: no limit).")
@@ -43,7 +41,8 @@ from impactgraph.render.reports import show_deps
 @format_option
 def deps(
     component_id: str,
-    direction: str | None,
+    up: bool,
+    down: bool,
     depth: int | None,
     types: tuple[str, ...],
     strength: str | None,
@@ -61,8 +60,10 @@ def deps(
       impactgraph deps db-primary --up --model examples/spec-example.yaml
       impactgraph deps card-payments --down --depth 2 --type runs_on --format csv
     """
-    if direction is None:
-        raise click.UsageError("say which way: --up (what needs ID) or --down (what ID needs)")
+    if up == down:
+        which = "not both" if up else "say which way"
+        raise click.UsageError(f"{which}: --up (what needs ID) or --down (what ID needs)")
+    direction = "up" if up else "down"
     rows = reachable(
         model_path,
         store_url,

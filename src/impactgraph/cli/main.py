@@ -1,15 +1,17 @@
 """The ``impactgraph`` command: a click group that maps every error to an exit code.
 
-Exit codes: 0 ok, 2 bad input (file, selector, id, store URL), 1 internal error. An
-:class:`~impactgraph.errors.ImpactGraphError` prints ``error: <message>`` on stderr and exits
-with its ``exit_code``; anything else prints a one-line message (the traceback only with
-``IMPACTGRAPH_DEBUG=1``) and exits 1.
+Exit codes: 0 ok, 2 bad input (file, selector, id, store URL, usage) or an environment that
+refuses (a missing directory, no permission, a full disk), 3 findings (``check``), 130
+interrupted, 1 only for a bug. An :class:`~impactgraph.errors.ImpactGraphError` prints
+``error: <message>`` on stderr and exits with its ``exit_code``; an ``OSError`` that no layer
+below named prints ``error: <reason> (<file>)`` and exits 2; a reader that goes away
+(``| head``) ends the output quietly, with the command's own exit code; anything else is a bug:
+a one-line message (the traceback only with ``IMPACTGRAPH_DEBUG=1``) and exit 1.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from typing import Any
 
@@ -24,6 +26,7 @@ from impactgraph.cli.impact import explain, impact
 from impactgraph.cli.model_cmds import load, validate
 from impactgraph.cli.recover import recover
 from impactgraph.errors import ImpactGraphError
+from impactgraph.render.formats import answering, discard_stdout
 
 
 def _debug() -> bool:
@@ -35,21 +38,33 @@ class ImpactGraphGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            try:
+                return super().invoke(ctx)
+            finally:
+                # flush what the command wrote while a full disk can still be reported
+                with answering():
+                    pass
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except ImpactGraphError as e:
             if _debug():
                 traceback.print_exc()
             click.echo(f"error: {e}", err=True)
             ctx.exit(e.exit_code)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.Abort):
             click.echo("interrupted", err=True)
             ctx.exit(130)
         except BrokenPipeError:
-            # the reader went away (``| head``); nothing left to say
-            sys.stderr.close()
+            # the reader went away (``| head``) where no renderer caught it: nothing to say
+            discard_stdout()
             ctx.exit(0)
+        except OSError as e:
+            # the environment (disk, permissions, a path) refused, and no layer below said how
+            if _debug():
+                traceback.print_exc()
+            where = f" ({e.filename})" if e.filename else ""
+            click.echo(f"error: {e.strerror or e}{where}", err=True)
+            ctx.exit(2)
         except Exception as e:
             if _debug():
                 traceback.print_exc()

@@ -57,6 +57,12 @@ def _permute_csr(
     return [new_ptr, inv[idx[gather]], *(a[gather] for a in attrs)]
 
 
+def _untyped(columns: list[npt.NDArray[Any]]) -> Adjacency:
+    """``(ptr, idx, hard, tol)`` as an :class:`Adjacency` with no edge types (empty)."""
+    ptr, idx, hard, tol = columns
+    return Adjacency(ptr, idx, hard, tol, np.zeros(0, dtype=np.int32))
+
+
 def topology(graph: Graph) -> Topology:
     """The kernel's view of the graph, computed once per graph (kept beside it).
 
@@ -91,12 +97,9 @@ def _topology(graph: Graph) -> Topology:
     kg = KernelGraph(
         rank=rank_old[order],
         scc_ptr=scc_ptr,
-        dependencies=Adjacency(
-            *_permute_csr(dep.ptr, order, inv, dep.idx, dep.hard, dep.tol, dep.type)
-        ),
-        dependents=Adjacency(
-            *_permute_csr(dnt.ptr, order, inv, dnt.idx, dnt.hard, dnt.tol, dnt.type)
-        ),
+        # the rules never read edge types: the kernel's copy leaves them out (empty)
+        dependencies=_untyped(_permute_csr(dep.ptr, order, inv, dep.idx, dep.hard, dep.tol)),
+        dependents=_untyped(_permute_csr(dnt.ptr, order, inv, dnt.idx, dnt.hard, dnt.tol)),
         members=Membership(
             *_permute_csr(mem.ptr, order, inv, mem.idx, mem.standby, mem.activation)
         ),

@@ -1,25 +1,66 @@
 """Scenarios (SPEC §5): failures given as ``TARGET[@AT][+DURATION]`` or as a file; selectors.
 
+A target is a selector (``kind:K``, ``type:T``, ``tag:T``, ``site:S``, ``supplier:S``), an id,
+or ``id:ID``, which names the component ``ID`` exactly, whatever it looks like. On the command
+line ``id:"…"`` (a JSON string) names any id at all, one holding ``@``, ``+`` or quotes included,
+and may be followed by ``@AT`` and ``+DURATION``.
+
 >>> parse_failure("supplier-x@1h+90m")
 Failure(target='supplier-x', at=3600, duration=5400)
 >>> parse_failure("kind:site")
 Failure(target='kind:site', at=0, duration=None)
+>>> parse_failure('id:"x+1h"@2h')
+Failure(target='id:x+1h', at=7200, duration=None)
+>>> parse_failure("id:kind:site")
+Failure(target='id:kind:site', at=0, duration=None)
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from impactgraph.durations import parse_duration
-from impactgraph.errors import DurationError, ScenarioError, UnknownComponentError
+from impactgraph.durations import MAX_SECONDS, parse_duration
+from impactgraph.errors import DurationError, ScenarioError, UnknownComponentError, quote
 from impactgraph.graph import KIND_CODE, Graph
 from impactgraph.model import KIND_ALIASES, Kind
 
 DEFAULT_HORIZON = 86400
+MAX_PROBLEMS = 100
 SELECTOR_PREFIXES = ("kind", "type", "tag", "site", "supplier")
+ID_PREFIX = "id:"
+
+
+def id_target(component_id: str) -> str:
+    """The target that names ``component_id`` exactly (a scenario file's ``target``, or
+    :class:`Failure`'s), whatever characters the id holds.
+
+    >>> id_target("kind:site")
+    'id:kind:site'
+    """
+    return ID_PREFIX + component_id
+
+
+def failure_spec(component_id: str) -> str:
+    """The ``--fail`` text that names ``component_id`` exactly, for any id.
+
+    >>> failure_spec("x+1h"), parse_failure(failure_spec("x+1h") + "@1h").target
+    ('id:"x+1h"', 'id:x+1h')
+    """
+    return ID_PREFIX + json.dumps(component_id, ensure_ascii=False)
+
+
+def _check_time(value: object, what: str, *, infinite: bool = False) -> None:
+    if infinite and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SECONDS:
+        raise ScenarioError(
+            f"{what} {quote(value)} is not a time in whole seconds from 0 to {MAX_SECONDS} "
+            "(100 years)"
+        )
 
 
 @dataclass(frozen=True)
@@ -30,6 +71,10 @@ class Failure:
     at: int = 0
     duration: int | None = None
 
+    def __post_init__(self) -> None:
+        _check_time(self.at, f"failure of {quote(self.target)}: at")
+        _check_time(self.duration, f"failure of {quote(self.target)}: duration", infinite=True)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -38,6 +83,9 @@ class Scenario:
     failures: tuple[Failure, ...]
     name: str | None = None
     horizon: int = DEFAULT_HORIZON
+
+    def __post_init__(self) -> None:
+        _check_time(self.horizon, "horizon")
 
 
 @dataclass(frozen=True)
@@ -54,22 +102,41 @@ class RootFailure:
         return None if self.end is None else self.end - self.at
 
 
-# an id holding '@' or '+' cannot be written this way; a scenario file takes targets literally
+# a bare target holding '@' or '+' cannot be written this way: id:"…" names any id
 _FAIL = re.compile(r"^(?P<target>[^@+][^@]*?)(?:@(?P<at>[^+@]+))?(?:\+(?P<dur>[^+@]+))?$")
+_TIMES = re.compile(r"^(?:@(?P<at>[^+@]+))?(?:\+(?P<dur>[^+@]+))?$")
+_JSON_STRING = json.JSONDecoder()
 
 
 def parse_failure(spec: str) -> Failure:
-    """Parse ``TARGET[@AT][+DURATION]`` (``dc1``, ``dc1@2h``, ``supplier:x@1h+90m``)."""
-    m = _FAIL.match(spec.strip())
-    if not m or not m.group("target"):
-        raise ScenarioError(f"cannot read failure {spec!r}; write TARGET[@AT][+DURATION]")
+    """Parse ``TARGET[@AT][+DURATION]`` (``dc1``, ``dc1@2h``, ``supplier:x@1h+90m``,
+    ``id:"x+1h"@2h``)."""
+    text = spec.strip()
+    if text.startswith(ID_PREFIX + '"'):
+        try:
+            component_id, end = _JSON_STRING.raw_decode(text, len(ID_PREFIX))
+        except json.JSONDecodeError as e:
+            raise ScenarioError(
+                f"cannot read failure {quote(spec)}: the id after id: is not a JSON string "
+                f'({e.msg}); write e.g. id:"x+1h"@2h'
+            ) from None
+        m = _TIMES.match(text[end:])
+        target = id_target(component_id) if isinstance(component_id, str) else ""
+    else:
+        m = _FAIL.match(text)
+        target = m.group("target").strip() if m else ""
+    if not m or not target:
+        raise ScenarioError(
+            f"cannot read failure {quote(spec)}; write TARGET[@AT][+DURATION], or "
+            'id:"ID"[@AT][+DURATION] for an id that holds @ or +'
+        )
     try:
         at = parse_duration(m.group("at")) if m.group("at") else 0
         dur = parse_duration(m.group("dur"), allow_infinite=True) if m.group("dur") else None
     except DurationError as e:
-        raise ScenarioError(f"failure {spec!r}: {e}") from None
+        raise ScenarioError(f"failure {quote(spec)}: {e}") from None
     assert at is not None
-    return Failure(target=m.group("target").strip(), at=at, duration=dur)
+    return Failure(target=target, at=at, duration=dur)
 
 
 def scenario_from_document(doc: Any, source: str = "scenario") -> Scenario:
@@ -78,8 +145,8 @@ def scenario_from_document(doc: Any, source: str = "scenario") -> Scenario:
         raise ScenarioError(f"{source}: a scenario is a mapping with 'failures'")
     problems: list[str] = []
     unknown = set(doc) - {"name", "failures", "horizon", "description"}
-    for k in sorted(unknown):
-        problems.append(f"{source}: unknown field {k!r}")
+    for k in sorted(unknown, key=str)[:MAX_PROBLEMS]:
+        problems.append(f"{source}: unknown field {quote(k)}")
     failures: list[Failure] = []
     raw = doc.get("failures")
     if not isinstance(raw, list) or not raw:
@@ -96,8 +163,8 @@ def scenario_from_document(doc: Any, source: str = "scenario") -> Scenario:
         if not isinstance(f, dict) or "target" not in f:
             problems.append(f"{where}: needs a 'target'")
             continue
-        for k in sorted(set(f) - {"target", "at", "duration"}):
-            problems.append(f"{where}: unknown field {k!r}")
+        for k in sorted(set(f) - {"target", "at", "duration"}, key=str)[:MAX_PROBLEMS]:
+            problems.append(f"{where}: unknown field {quote(k)}")
         try:
             at = parse_duration(f.get("at", 0))
             assert at is not None
@@ -109,7 +176,13 @@ def scenario_from_document(doc: Any, source: str = "scenario") -> Scenario:
         except DurationError as e:
             problems.append(f"{where}: field 'duration': {e}")
             continue
-        failures.append(Failure(target=str(f["target"]), at=at, duration=dur))
+        target = f["target"]
+        if isinstance(target, int) and not isinstance(target, bool) and abs(target) < 10**30:
+            target = str(target)  # an id such as 4711, unquoted in YAML
+        if not isinstance(target, str) or not target:
+            problems.append(f"{where}: field 'target': {quote(target)} is not an id or a selector")
+            continue
+        failures.append(Failure(target=target, at=at, duration=dur))
     horizon = DEFAULT_HORIZON
     if doc.get("horizon") is not None:
         try:
@@ -119,6 +192,8 @@ def scenario_from_document(doc: Any, source: str = "scenario") -> Scenario:
         except DurationError as e:
             problems.append(f"{source}: field 'horizon': {e}")
     if problems:
+        if len(problems) > MAX_PROBLEMS:
+            problems[MAX_PROBLEMS:] = [f"… and {len(problems) - MAX_PROBLEMS} more"]
         raise ScenarioError("\n".join(problems))
     name = doc.get("name")
     return Scenario(failures=tuple(failures), name=str(name) if name else None, horizon=horizon)
@@ -131,19 +206,23 @@ class _Selector:
 
     def select(self, target: str) -> list[int]:
         g = self.graph
+        if target.startswith(ID_PREFIX):
+            if target[len(ID_PREFIX) :] in g.index:
+                return [g.index[target[len(ID_PREFIX) :]]]
+            raise UnknownComponentError(target[len(ID_PREFIX) :], "not an id in the model")
         prefix, sep, value = target.partition(":")
         if not sep or prefix not in SELECTOR_PREFIXES:
             if target in g.index:
                 return [g.index[target]]
             raise UnknownComponentError(
                 target,
-                "not an id in the model, nor a selector kind:, type:, tag:, site:, supplier:",
+                "not an id in the model, nor a selector id:, kind:, type:, tag:, site:, supplier:",
             )
         if prefix == "kind":
             k = KIND_ALIASES.get(value, None) or (value if value in set(Kind) else None)
             if k is None:
                 raise ScenarioError(
-                    f"selector {target!r}: no kind {value!r}; kinds are "
+                    f"selector {quote(target)}: no kind {quote(value)}; kinds are "
                     + ", ".join(k.value for k in Kind)
                 )
             code = KIND_CODE[Kind(k)]
@@ -153,7 +232,7 @@ class _Selector:
         if prefix == "tag":
             return [v for v, tags in enumerate(g.attr("tags")) if tags and value in tags]
         if value not in g.index:
-            raise UnknownComponentError(value, f"in selector {target!r}")
+            raise UnknownComponentError(value, f"in selector {quote(target)}")
         root = g.index[value]
         want = "located_at" if prefix == "site" else "supplied_by"
         code = g.edge_types.index(want) if want in g.edge_types else -1
@@ -180,7 +259,7 @@ def select(graph: Graph, target: str) -> list[int]:
     supplied_by S), sorted by id. A selector that matches nothing is a :class:`ScenarioError`."""
     nodes = _Selector(graph).select(target)
     if not nodes:
-        raise ScenarioError(f"selector {target!r} matches no component")
+        raise ScenarioError(f"selector {quote(target)} matches no component")
     return sorted(nodes, key=graph.ids.__getitem__)  # by id: the same whatever the model order
 
 

@@ -11,11 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from impactgraph.engine.checks import Finding
-from impactgraph.render.formats import csv_text, markdown_table, show, to_json
+from impactgraph.render.formats import csv_text, markdown_table, plain, show, to_json
 
 COLUMNS = ("severity", "check", "component", "detail")
 CSV_HEADER = ("severity", "code", "component", "message")
 STYLE = {"high": "red", "medium": "yellow", "warning": "dim"}
+#: rows of the terminal table at most (findings come first); the other formats list all
+TABLE_ROWS = 1000
 
 
 def _row(f: Finding) -> tuple[str, str, str, str]:
@@ -61,8 +63,12 @@ def print_findings(console: Console, findings: Sequence[Finding]) -> None:
     table = Table(title="Continuity checks", title_justify="left")
     for col in COLUMNS:
         table.add_column(col)
-    for f in findings:
-        table.add_row(*_row(f), style=STYLE[f.severity])
+    for f in findings[:TABLE_ROWS]:  # rich takes about 1 ms a row: 50k rows would be a minute
+        table.add_row(*map(plain, _row(f)), style=STYLE[f.severity])
     console.print(table)
+    if len(findings) > TABLE_ROWS:
+        console.print(
+            f"… and {len(findings) - TABLE_ROWS} more (--format json, csv or markdown lists all)"
+        )
     counted = sum(1 for f in findings if f.counts)
     console.print(f"{counted} finding(s), {len(findings) - counted} warning(s)")

@@ -4,6 +4,12 @@ Arrows point the way the model reads: ``a → b`` is "a needs b". Shapes say the
 arrows are soft dependencies, dotted ones group membership; with an impact, DOWN components
 are red and DEGRADED ones amber, each labelled with its timeline.
 
+Ids and labels are written by :func:`_q`, the one escaping layer for DOT: quotes and
+backslashes escaped, ``&`` written as ``&amp;`` (Graphviz reads entities in every string, so
+an id ``&amp;`` is shown as typed), control characters shown as visible symbols (so that
+``dot`` never chokes on a NUL and the SVG it writes is always well-formed XML). Should two ids
+become one name that way, every node is named by its number instead.
+
 >>> from impactgraph.model import Component, Dependency, Kind, Model
 >>> from impactgraph.graph import Graph
 >>> g = Graph.from_model(Model.build(
@@ -21,15 +27,16 @@ digraph impactgraph {
 from __future__ import annotations
 
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from impactgraph.durations import format_duration
 from impactgraph.engine.explain import reachable
 from impactgraph.engine.impact import Impact, State
-from impactgraph.errors import InputError, SetupError, UnknownComponentError
+from impactgraph.errors import InputError, InternalError, SetupError, UnknownComponentError
 from impactgraph.graph import Graph
 from impactgraph.model import Kind
+from impactgraph.render.formats import visible, write, write_bytes, write_output
 from impactgraph.render.timeline import timeline_text
 
 IMAGE_FORMATS = ("svg", "png", "pdf")
@@ -45,9 +52,26 @@ SHAPE = {
 FILL = {State.DOWN: ("#f4c7c3", "#c5221f"), State.DEGRADED: ("#fde9b8", "#b06000")}
 
 
-def _q(text: str) -> str:
-    """A DOT double-quoted string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+def _q(*lines: str) -> str:
+    """A DOT double-quoted string of ``lines`` that Graphviz shows as written.
+
+    >>> print(_q('a"b', "&amp;"), _q("bell\\x07"))
+    "a\\"b\\n&amp;amp;" "bell␇"
+    """
+    escaped = (
+        visible(line).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+        for line in lines
+    )
+    return '"' + "\\n".join(escaped) + '"'
+
+
+def _names(graph: Graph, keep: Collection[str]) -> Mapping[str, str]:
+    """The DOT name of each id drawn: the id itself, escaped, or ``n<number>`` for all of them
+    should escaping make two ids one."""
+    names = {cid: _q(cid) for cid in graph.ids if cid in keep}
+    if len(set(names.values())) < len(names):
+        names = {cid: f"n{graph.index[cid]}" for cid in names}
+    return names
 
 
 def drawn(
@@ -83,6 +107,7 @@ def diagram_dot(
         '  rankdir=BT; node [fontname="Helvetica", fontsize=10]; '
         'edge [fontname="Helvetica", fontsize=8];',
     ]
+    name = _names(graph, keep)
     for v, cid in enumerate(graph.ids):
         if cid not in keep:
             continue
@@ -91,7 +116,7 @@ def diagram_dot(
         if ivs:
             worst = State.DOWN if any(iv.state is State.DOWN for iv in ivs) else State.DEGRADED
             fill, pen = FILL[worst]
-            attrs[0] = f"label={_q(cid + chr(10) + timeline_text(ivs))}"
+            attrs[0] = f"label={_q(cid, timeline_text(ivs))}"
             style = (
                 "filled,rounded,bold"
                 if graph.kind_of(v) is Kind.BUSINESS_SERVICE
@@ -99,7 +124,7 @@ def diagram_dot(
             )
             attrs[1] = SHAPE[graph.kind_of(v)].split(",")[0]
             attrs += [f'style="{style}"', f'fillcolor="{fill}"', f'color="{pen}"']
-        lines.append(f"  {_q(cid)} [{', '.join(attrs)}];")
+        lines.append(f"  {name[cid]} [{', '.join(attrs)}];")
     for v, cid in enumerate(graph.ids):
         if cid not in keep:
             continue
@@ -117,7 +142,7 @@ def diagram_dot(
             if not bool(graph.dependencies.hard[e]):
                 attrs.append("style=dashed")
             suffix = f" [{', '.join(attrs)}]" if attrs else ""
-            lines.append(f"  {_q(cid)} -> {_q(target)}{suffix};")
+            lines.append(f"  {name[cid]} -> {name[target]}{suffix};")
         for m in range(int(graph.members.ptr[v]), int(graph.members.ptr[v + 1])):
             member = graph.ids[int(graph.members.idx[m])]
             if member not in keep:
@@ -126,7 +151,7 @@ def diagram_dot(
             if bool(graph.members.standby[m]):
                 act = format_duration(int(graph.members.activation[m]))
                 attrs.insert(0, f"label={_q('standby ' + act)}")
-            lines.append(f"  {_q(cid)} -> {_q(member)} [{', '.join(attrs)}];")
+            lines.append(f"  {name[cid]} -> {name[member]} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines)
 
@@ -141,6 +166,10 @@ def render_image(dot: str, fmt: str) -> bytes:
         raise SetupError(
             "Graphviz's 'dot' program is not installed; install graphviz, or use --format dot"
         ) from None
+    except graphviz.CalledProcessError as e:
+        # every id and label is escaped: dot refusing the source is a bug of ours
+        stderr = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else ""
+        raise InternalError(f"Graphviz's dot refused the diagram: {stderr.strip()}") from None
     return out
 
 
@@ -149,14 +178,14 @@ def show_diagram(dot: str, fmt: str, output: Path | None) -> None:
     else to stdout (an image only when stdout is not a terminal)."""
     if fmt == "dot":
         if output is None:
-            sys.stdout.write(dot + "\n")
+            write(dot + "\n")
         else:
-            output.write_text(dot + "\n", encoding="utf-8")
+            write_output(output, dot + "\n")
         return
     image = render_image(dot, fmt)
     if output is not None:
-        output.write_bytes(image)
+        write_output(output, image)
     elif sys.stdout.isatty():
         raise InputError(f"a {fmt} image would garble the terminal; give --output FILE")
     else:
-        sys.stdout.buffer.write(image)
+        write_bytes(image)

@@ -14,7 +14,15 @@ from impactgraph.engine.explain import Hop, Reached
 from impactgraph.engine.impact import Impact, Interval, State
 from impactgraph.graph import Graph
 from impactgraph.render import table
-from impactgraph.render.formats import csv_text, markdown_cell, markdown_table, show, to_json
+from impactgraph.render.formats import (
+    Markdown,
+    csv_text,
+    markdown_cell,
+    markdown_table,
+    markdown_text,
+    show,
+    to_json,
+)
 from impactgraph.render.timeline import (
     causes_text,
     exceeds,
@@ -74,7 +82,7 @@ def impact_csv(impact: Impact, graph: Graph) -> str:
 def _longest(impact: Impact, cid: str, rto: int | None) -> str:
     longest = longest_down(impact.timelines.get(cid, []))
     text = format_duration(longest)
-    return f"**{text}** (over RTO)" if exceeds(longest, rto) else text
+    return Markdown(f"**{text}** (over RTO)") if exceeds(longest, rto) else text
 
 
 def impact_markdown(impact: Impact, graph: Graph) -> str:
@@ -83,7 +91,7 @@ def impact_markdown(impact: Impact, graph: Graph) -> str:
     lines = [
         f"## {markdown_cell(impact.scenario.name or 'Impact')}",
         "",
-        f"Failures: {failures_text(impact.failures, limit=20)}. "
+        f"Failures: {markdown_text(failures_text(impact.failures, limit=20))}. "
         f"Horizon: {format_duration(impact.horizon)}.",
         "",
     ]

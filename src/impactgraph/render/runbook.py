@@ -11,11 +11,20 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from impactgraph.durations import format_duration
 from impactgraph.engine.plan import Plan, ServiceRecovery, Step
 from impactgraph.engine.scenario import Scenario
-from impactgraph.render.formats import csv_text, markdown_table, show, to_json
+from impactgraph.render.formats import (
+    Markdown,
+    csv_text,
+    markdown_table,
+    markdown_text,
+    plain,
+    show,
+    to_json,
+)
 
 PLAN_CSV_HEADER = ("component", "action", "start", "finish", "team", "wave", "deadline", "slack")
 
@@ -52,7 +61,7 @@ def plan_csv(plan: Plan) -> str:
 def _breach_text(s: ServiceRecovery) -> str:
     if s.breach is None:
         return "no RTO"
-    return "met" if s.breach == 0 else f"**late {format_duration(s.breach)}**"
+    return "met" if s.breach == 0 else Markdown(f"**late {format_duration(s.breach)}**")
 
 
 def _services_table(services: Sequence[ServiceRecovery]) -> list[str]:
@@ -92,16 +101,27 @@ def _step_rows(steps: Sequence[Step]) -> list[tuple[object, ...]]:
     ]
 
 
+#: crew labels a runbook names before it says how many more there are
+CREWS_NAMED = 20
+
+
+def _first_labels(labels: Sequence[str]) -> str:
+    """The crews' labels, the first :data:`CREWS_NAMED` of them and a count of the rest."""
+    named = ", ".join(labels[i] for i in range(min(len(labels), CREWS_NAMED)))
+    rest = len(labels) - CREWS_NAMED
+    return named if rest <= 0 else f"{named}, … and {rest:,} more"
+
+
 def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
     """The runbook: summary, business services, breaches with their chains, steps by wave."""
     t = plan.totals
     crews = (
         "unlimited (every step as early as its dependencies allow)"
         if plan.crews is None
-        else f"{len(plan.crews)} ({', '.join(plan.crews)})"
+        else f"{len(plan.crews)} ({markdown_text(_first_labels(plan.crews))})"
     )
     out = [
-        f"# {title}",
+        f"# {markdown_text(title)}",
         "",
         f"- steps: {len(plan.steps)}; everything back at {_t(t.makespan)}",
         f"- crews: {crews}",
@@ -116,9 +136,9 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
         out += ["## Breaches and their critical chains", ""]
         for s in late:
             out.append(
-                f"- **{s.id}** (tier {s.tier or '—'}, RTO {_d(s.rto)}): recovered at "
-                f"{_t(s.recovered_at)}, {format_duration(s.breach or 0)} late — "
-                + " → ".join(s.critical_chain)
+                f"- **{markdown_text(s.id)}** (tier {s.tier or '—'}, RTO {_d(s.rto)}): "
+                f"recovered at {_t(s.recovered_at)}, {format_duration(s.breach or 0)} late — "
+                + markdown_text(" → ".join(s.critical_chain))
             )
         out.append("")
     header = (
@@ -147,13 +167,13 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
             "",
         ]
     if plan.warnings:
-        out += ["## Warnings", "", *(f"- {w}" for w in plan.warnings), ""]
+        out += ["## Warnings", "", *(f"- {markdown_text(w)}" for w in plan.warnings), ""]
     return "\n".join(out)
 
 
 def _table(title: str, columns: str, right: tuple[str, ...] = (), sep: str = " ") -> Table:
     """An empty rich table titled ``title`` with the ``sep``-separated ``columns``."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=plain(title), title_justify="left")
     for col in columns.split(sep):
         table.add_column(col, justify="right" if col in right else "left")
     return table
@@ -176,10 +196,10 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
         style = "red" if s.slack is not None and s.slack < 0 else None
         table.add_row(
             str(i),
-            str(comp),
+            plain(comp),
             str(action),
-            str(owner),
-            str(team),
+            plain(owner),
+            plain(team),
             str(s.wave),
             str(start),
             str(finish),
@@ -201,14 +221,14 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
         )
         for b in plan.business_services:
             svc.add_row(
-                b.id,
+                plain(b.id),
                 str(b.tier or "—"),
                 _d(b.rto),
                 _t(b.onset),
                 _t(b.recovered_at),
                 _t(b.up_at),
                 _breach_text(b).replace("*", ""),
-                " → ".join(b.critical_chain),
+                plain(" → ".join(b.critical_chain)),
                 style="red" if b.breach else None,
             )
         console.print(svc)
@@ -219,4 +239,4 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
         f"recovered {t.money_lost:,.2f}"
     )
     for w in plan.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(Text("warning:", style="yellow") + " " + plain(w))

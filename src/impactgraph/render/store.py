@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from impactgraph.errors import ModelError
 from impactgraph.model import Kind, Model
-from impactgraph.render.formats import stdout_console, to_json, write
+from impactgraph.render.formats import answering, json_line, plain, stdout_console, to_json, write
 from impactgraph.store import StoreStats
 
 
@@ -100,6 +101,17 @@ def show_stats(stats: StoreStats, fmt: str) -> None:
 def show_line(fmt: str, document: dict[str, Any], text: str) -> None:
     """``document`` as one JSON object on one line for ``json``, else ``text`` for people."""
     if fmt == "json":
-        write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
-    else:
-        stdout_console().print(text, markup=False)
+        write(json_line(document, sort_keys=True))
+        return
+    with answering():
+        console = stdout_console()
+        for line in text.split("\n"):
+            console.print(plain(line))
+
+
+def model_file_text(document: dict[str, Any], fmt: str) -> str:
+    """A model document (SPEC §5) as the text of a ``yaml`` or ``json`` model file."""
+    if fmt == "json":
+        return json_line(document, indent=2)
+    text: str = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1000)
+    return text

@@ -1,4 +1,8 @@
-"""Rich tables for people: impacts, snapshots, explanation chains, dependency lists."""
+"""Rich tables for people: impacts, snapshots, explanation chains, dependency lists.
+
+Every cell or title that carries user text goes through :func:`~impactgraph.render.formats.plain`
+(printed literally, control characters visible).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from impactgraph.engine.explain import Hop, Reached
 from impactgraph.engine.impact import Impact, Interval, State
 from impactgraph.graph import Graph
 from impactgraph.render import timeline
+from impactgraph.render.formats import plain
 
 STATE_STYLE = {State.DOWN: "bold red", State.DEGRADED: "yellow", State.UP: "green"}
 
@@ -32,7 +37,9 @@ def print_impact(console: Console, impact: Impact, graph: Graph, limit: int | No
     business services hit, money lost."""
     s = impact.summary
     title = impact.scenario.name or "Impact"
-    table = Table(title=f"{title}: {timeline.failures_text(impact.failures)}", title_justify="left")
+    table = Table(
+        title=plain(f"{title}: {timeline.failures_text(impact.failures)}"), title_justify="left"
+    )
     table.add_column("component", no_wrap=True)
     table.add_column("kind")
     table.add_column("timeline")
@@ -41,10 +48,10 @@ def print_impact(console: Console, impact: Impact, graph: Graph, limit: int | No
     for cid in rows[:limit]:
         ivs = impact.timelines[cid]
         table.add_row(
-            cid,
+            plain(cid),
             timeline.kind_text(graph, cid),
             _timeline(ivs),
-            timeline.causes_text(ivs, cid, graph),
+            plain(timeline.causes_text(ivs, cid, graph)),
         )
     if limit is not None and len(rows) > limit:
         table.caption = (
@@ -83,7 +90,7 @@ def print_impact(console: Console, impact: Impact, graph: Graph, limit: int | No
             over = "bold red" if timeline.exceeds(longest, b.rto) else ""
             bs.add_row(
                 "" if b.tier is None else str(b.tier),
-                b.id,
+                plain(b.id),
                 Text(b.worst.value, style=STATE_STYLE[b.worst]),
                 format_duration(b.onset),
                 format_duration(b.down_seconds or 0),
@@ -108,12 +115,12 @@ def print_snapshot(
         table.add_column(name, no_wrap=name == "component")
     for cid, iv in rows:
         table.add_row(
-            cid,
+            plain(cid),
             timeline.kind_text(graph, cid),
             Text(iv.state.value, style=STATE_STYLE[iv.state]),
             format_duration(iv.start),
             format_duration(iv.end),
-            timeline.causes_text([iv], cid, graph),
+            plain(timeline.causes_text([iv], cid, graph)),
         )
     console.print(table)
 
@@ -125,23 +132,24 @@ def print_chain(console: Console, hops: Sequence[Hop]) -> None:
     dc1            DOWN 0s–∞    failed
     """
     spans = [f"{h.state.value} {timeline.span_text(h.start, h.end)}" for h in hops]
-    name_w = max((len(h.component) for h in hops), default=0)
+    names = [plain(h.component) for h in hops]
+    name_w = max((len(n) for n in names), default=0)
     span_w = max((len(x) for x in spans), default=0)
-    for h, span in zip(hops, spans, strict=True):
-        line = Text(h.component.ljust(name_w + 2))
+    for h, name, span in zip(hops, names, spans, strict=True):
+        line = name + " " * (name_w + 2 - len(name))
         line.append(h.state.value, style=STATE_STYLE[h.state])
         line.append(span[len(h.state.value) :].ljust(span_w - len(h.state.value) + 2))
-        line.append(timeline.hop_reason(h))
+        line.append_text(plain(timeline.hop_reason(h)))
         console.print(line, soft_wrap=True)
 
 
 def print_deps(console: Console, title: str, rows: Sequence[Reached]) -> None:
     """Components reached from one component, with their depth."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=plain(title), title_justify="left")
     table.add_column("depth", justify="right")
     table.add_column("component", no_wrap=True)
     table.add_column("kind")
     table.add_column("name")
     for r in rows:
-        table.add_row(str(r.depth), r.id, r.kind, r.name or "")
+        table.add_row(str(r.depth), plain(r.id), r.kind, plain(r.name or ""))
     console.print(table)

@@ -23,9 +23,10 @@ import importlib
 import os
 import re
 from typing import Literal, cast
+from urllib.parse import urlsplit
 
 from impactgraph.errors import StoreUnavailableError, StoreUrlError
-from impactgraph.store.base import EdgeKey, Progress, Reach, Store, StoreStats
+from impactgraph.store.base import EdgeKey, Progress, Reach, Store, StoreStats, Timeouts
 
 __all__ = [
     "ACCEPTED_FORMS",
@@ -36,6 +37,7 @@ __all__ = [
     "Reach",
     "Store",
     "StoreStats",
+    "Timeouts",
     "open_store",
     "store_location",
 ]
@@ -55,6 +57,8 @@ NEO4J_SCHEMES = frozenset({"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "b
 # a scheme is at least two characters, so that Windows drive letters (C:\…) stay paths
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 _PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:)[^@]*@")
+# a URL or path holding these cannot name anything: NUL, other control characters
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 Backend = Literal["sqlite", "neo4j"]
 
@@ -72,6 +76,10 @@ def store_location(url: str | None = None) -> tuple[Backend, str]:
     text = url.strip()
     if not text:
         raise StoreUrlError(f"empty store URL; use {ACCEPTED_FORMS}")
+    if _CONTROL.search(text):
+        raise StoreUrlError(
+            f"store URL {_redact(text)[:200]!r} holds a control character; use {ACCEPTED_FORMS}"
+        )
     match = _SCHEME.match(text)
     if match is None:
         return "sqlite", text
@@ -81,8 +89,33 @@ def store_location(url: str | None = None) -> tuple[Backend, str]:
             raise StoreUrlError(f"store URL {_redact(text)!r} names no file; use {ACCEPTED_FORMS}")
         return "sqlite", text[len("sqlite:///") :]
     if scheme in NEO4J_SCHEMES:
+        _check_server_url(text)
         return "neo4j", text
-    raise StoreUrlError(f"unknown store URL {_redact(text)!r}; use {ACCEPTED_FORMS}")
+    raise StoreUrlError(f"unknown store URL {_redact(text)[:200]!r}; use {ACCEPTED_FORMS}")
+
+
+def _check_server_url(url: str) -> None:
+    """A :class:`StoreUrlError` unless ``url`` has a host and, if any, a port in 1–65535.
+
+    >>> _check_server_url("neo4j://[::1")
+    Traceback (most recent call last):
+    impactgraph.errors.StoreUrlError: bad Neo4j URL 'neo4j://[::1': Invalid IPv6 URL; use \
+neo4j://user:password@host:port
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as e:
+        raise StoreUrlError(
+            f"bad Neo4j URL {_redact(url)[:200]!r}: {e}; use neo4j://user:password@host:port"
+        ) from None
+    if not host:
+        raise StoreUrlError(
+            f"Neo4j URL {_redact(url)[:200]!r} names no host; use neo4j://user:password@host:port"
+        )
+    if port == 0:
+        raise StoreUrlError(f"Neo4j URL {_redact(url)[:200]!r}: port 0 names no server")
 
 
 def open_store(url: str | None = None) -> Store:

@@ -6,8 +6,10 @@ backend (components in :data:`COMPONENT_FIELDS` order, sorted by id; dependencie
 :func:`model_from_rows` builds the pydantic model without validating it again (the values
 were validated before they were stored) and :func:`graph_from_rows` builds a
 :class:`~impactgraph.graph.Graph` straight from the columns, with no pydantic object at all.
-A value the code does not know (a kind, strength or mode written by a newer impactgraph) is a
-:class:`~impactgraph.errors.StoreIntegrityError` that names where it was found.
+A value the code does not know (a kind, strength or mode written by a newer impactgraph), a
+value of the wrong type or out of range, or a row that names a component the store does not
+hold (rows edited by hand) is a :class:`~impactgraph.errors.StoreIntegrityError` that names
+the table, row and column (:mod:`impactgraph.store._integrity`).
 
 >>> rows = StoredRows(
 ...     components=[("dc1", "Site A", "site", *[None] * 11, None, None),
@@ -25,6 +27,7 @@ A value the code does not know (a kind, strength or mode written by a newer impa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -33,6 +36,8 @@ from pydantic import BaseModel
 from impactgraph.errors import StoreIntegrityError
 from impactgraph.graph import ATTRIBUTES, KIND_CODE, EdgeColumns, Graph, GroupColumns
 from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
+from impactgraph.store import _integrity
+from impactgraph.store._integrity import COMPONENT_RULES, REQUIRED_DURATION, TEXT, check_column
 
 #: every field of Component but ``members`` (kept apart), in field order: a component row
 COMPONENT_FIELDS: tuple[str, ...] = tuple(f for f in Component.model_fields if f != "members")
@@ -55,7 +60,12 @@ MemberRow = tuple[str, str, str, int]
 
 
 def _no_tags(tags: Any) -> tuple[str, ...]:
-    return tuple(tags) if tags else ()
+    """Tags stored as a list (or nothing); anything else is not tags."""
+    if tags is None:
+        return ()
+    if not isinstance(tags, list | tuple):
+        raise TypeError(f"tags stored as {type(tags).__name__}")
+    return tuple(tags)
 
 
 class StoredRows(NamedTuple):
@@ -119,12 +129,18 @@ def component(
     members: Sequence[Member],
     holder: str = "the store",
     tags: Callable[[Any], tuple[str, ...]] = _no_tags,
+    *,
+    decoded_tags: tuple[str, ...] | None = None,
 ) -> Component:
-    """A component from its row (:data:`COMPONENT_FIELDS` order) and its members."""
+    """A component from its row (:data:`COMPONENT_FIELDS` order) and its members; its tags
+    read with ``tags`` unless ``decoded_tags`` gives them."""
     values = dict(zip(COMPONENT_FIELDS, row, strict=True))
     kind = values["kind"]
     values["kind"] = KINDS[kind] if kind in KINDS else decode(KINDS, kind, "kind", holder)
-    values["tags"] = tags(values["tags"])
+    if decoded_tags is None:
+        row_id = values["id"]
+        decoded_tags = _integrity.decoded_tags((row_id,), (values["tags"],), tags, holder)[0]
+    values["tags"] = decoded_tags
     values["members"] = tuple(members)
     return trusted(Component, values)
 
@@ -156,31 +172,147 @@ def dependency(row: DependencyRow, holder: str = "the store") -> Dependency:
 
 
 def model_from_rows(rows: StoredRows) -> Model:
-    """The pydantic model of stored rows (no validation: it was validated before it was stored)."""
+    """The pydantic model of stored rows (not validated again: it was validated before it was
+    stored; :func:`checked` makes sure nobody changed it since)."""
     holder = rows.holder
+    tags = checked(rows).tags
     members: dict[str, list[Member]] = {}
     for grp, member_id, mode, activation in rows.members:
         members.setdefault(grp, []).append(member(member_id, mode, activation, holder))
     components = tuple(
-        component(row, members.get(row[ID_AT], ()), holder, rows.tags) for row in rows.components
+        component(row, members.get(row[ID_AT], ()), holder, decoded_tags=t)
+        for row, t in zip(rows.components, tags, strict=True)
     )
     dependencies = tuple(dependency(row, holder) for row in rows.dependencies)
     return Model.model_construct(components=components, dependencies=dependencies)
 
 
+class CheckedColumns(NamedTuple):
+    """What :func:`checked` gives: the component columns, ids → rows, decoded tags."""
+
+    columns: list[tuple[Any, ...]]
+    row_of: dict[Any, int]
+    tags: tuple[tuple[str, ...], ...]
+    #: the dependency rows as 5 columns, the member rows as 4
+    dependencies: list[tuple[Any, ...]]
+    members: list[tuple[Any, ...]]
+
+
+def checked(rows: StoredRows) -> CheckedColumns:
+    """Check every row a store gave back (:mod:`impactgraph.store._integrity`): the types and
+    ranges of every column, known kinds, strengths and modes, every id a row names stored,
+    members only in groups.
+
+    Raises :class:`StoreIntegrityError` naming the table, row and column of the first problem.
+    """
+    holder = rows.holder
+    cols = _columns(rows.components, len(COMPONENT_FIELDS))
+    ids = cols[ID_AT]
+    check_column(ids, ids, "id", TEXT, holder)
+    index = {cid: i for i, cid in enumerate(ids)}
+    _integrity.check_ids(ids, index, holder)
+    for at, name in enumerate(COMPONENT_FIELDS):
+        rule = COMPONENT_RULES.get(name)
+        if rule is not None and name != "id":
+            check_column(ids, cols[at], name, rule, holder)
+    kinds = cols[KIND_AT]
+    check_column(ids, kinds, "kind", TEXT, holder)
+    if set(kinds) - set(KINDS):
+        unknown = next(k for k in kinds if k not in KINDS)
+        cid = ids[kinds.index(unknown)]
+        raise _integrity.damaged(
+            holder, unknown, f"components row {cid!r}, column kind", f"one of {sorted(KINDS)}"
+        )
+    tags = _integrity.decoded_tags(ids, cols[TAGS_AT], rows.tags, holder)
+    dependencies = _columns(rows.dependencies, 5)
+    members = _columns(rows.members, 4)
+    _check_edges(rows, dependencies, members, index, kinds, holder)
+    return CheckedColumns(cols, index, tags, dependencies, members)
+
+
+def _check_edges(
+    rows: StoredRows,
+    dependencies: list[tuple[Any, ...]],
+    members: list[tuple[Any, ...]],
+    index: dict[Any, int],
+    kinds: Sequence[Any],
+    holder: str,
+) -> None:
+    """Dependencies and member entries: the ids they name, their strengths, modes, times."""
+    deps = rows.dependencies
+    if deps:
+        keys: Sequence[tuple[Any, ...]] = _Keys(deps, 3)
+        sources, targets, types, strengths, tolerances = dependencies
+        for column, ends in (("source", sources), ("target", targets)):
+            check_column(keys, ends, column, TEXT, holder, "dependencies")
+            if not all(map(index.__contains__, ends)):
+                at = next(i for i, cid in enumerate(ends) if cid not in index)
+                raise _integrity.missing(holder, "dependencies", keys[at], column, ends[at])
+        check_column(keys, types, "type", TEXT, holder, "dependencies")
+        check_column(keys, tolerances, "tolerance", REQUIRED_DURATION, holder, "dependencies")
+        check_column(keys, strengths, "strength", TEXT, holder, "dependencies")
+        if not set(strengths) <= STRENGTHS.keys():
+            at = next(i for i, s in enumerate(strengths) if s not in STRENGTHS)
+            raise _integrity.damaged(
+                holder, strengths[at], f"dependencies row {keys[at]!r}, column strength",
+                f"one of {sorted(STRENGTHS)}",
+            )  # fmt: skip
+    mems = rows.members
+    if mems:
+        keys = _Keys(mems, 2)
+        groups, entries, modes, activations = members
+        for column, named in (("group", groups), ("member", entries)):
+            check_column(keys, named, column, TEXT, holder, "members")
+            if not all(map(index.__contains__, named)):
+                at = next(i for i, cid in enumerate(named) if cid not in index)
+                raise _integrity.missing(holder, "members", keys[at], column, named[at])
+        group = Kind.GROUP.value
+        for grp in set(groups):
+            if kinds[index[grp]] != group:
+                raise _integrity.damaged(
+                    holder, grp, f"members row {keys[groups.index(grp)]!r}, column group",
+                    "the id of a stored group",
+                )  # fmt: skip
+        check_column(keys, activations, "activation", REQUIRED_DURATION, holder, "members")
+        check_column(keys, modes, "mode", TEXT, holder, "members")
+        if not set(modes) <= MODES.keys():
+            at = next(i for i, m in enumerate(modes) if m not in MODES)
+            raise _integrity.damaged(
+                holder, modes[at], f"members row {keys[at]!r}, column mode",
+                f"one of {sorted(MODES)}",
+            )  # fmt: skip
+
+
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[tuple[Any, ...]]:
+    """The rows as ``width`` columns (an itemgetter per column: faster than ``zip(*rows)``)."""
+    if not rows:
+        return [() for _ in range(width)]
+    if set(map(len, rows)) != {width}:
+        at = next(i for i, row in enumerate(rows) if len(row) != width)
+        raise StoreIntegrityError(f"a stored row has {len(rows[at])} values, not {width}")
+    return [tuple(map(itemgetter(i), rows)) for i in range(width)]
+
+
+class _Keys(Sequence[tuple[Any, ...]]):
+    """The key of each row (its first ``width`` values), made only when a message needs one."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], width: int) -> None:
+        self._rows, self._width = rows, width
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        return tuple(self._rows[i][: self._width])
+
+
 def graph_from_rows(rows: StoredRows) -> Graph:
     """The graph of stored rows, column by column: no pydantic object is built."""
-    holder = rows.holder
     n = len(rows.components)
-    cols: list[tuple[Any, ...]] = (
-        list(zip(*rows.components, strict=True)) if n else [() for _ in COMPONENT_FIELDS]
-    )
+    cols, index, tags, dep_cols, mem_cols = checked(rows)
     ids = cols[ID_AT]
-    index = {cid: i for i, cid in enumerate(ids)}
     kinds = cols[KIND_AT]
     kind_code = {k.value: KIND_CODE[k] for k in Kind}
-    for unknown in set(kinds) - set(kind_code):
-        decode(KINDS, unknown, "kind", holder)
     kind = np.fromiter((kind_code[k] for k in kinds), dtype=np.int8, count=n)
     group_code = KIND_CODE[Kind.GROUP]
     # min_up unset means 1 for a group; 0 marks a component that is not one
@@ -194,33 +326,31 @@ def graph_from_rows(rows: StoredRows) -> Graph:
     )
     at = {name: i for i, name in enumerate(COMPONENT_FIELDS)}
     attributes: dict[str, Sequence[Any]] = {name: cols[at[name]] for name in ATTRIBUTES}
-    attributes["tags"] = tuple(map(rows.tags, attributes["tags"]))
+    attributes["tags"] = tags
 
-    deps = rows.dependencies
-    m = len(deps)
-    strengths = {d[3] for d in deps}
-    for unknown in strengths - set(STRENGTHS):
-        decode(STRENGTHS, unknown, "strength", holder)
+    m = len(rows.dependencies)
+    row_of = index.__getitem__
     type_code: dict[str, int] = {}
+    sources, targets, types, strengths, tolerances = dep_cols
+    hard = Strength.HARD.value
     edges = EdgeColumns(
-        np.fromiter((index[d[0]] for d in deps), dtype=np.int64, count=m),
-        np.fromiter((index[d[1]] for d in deps), dtype=np.int64, count=m),
-        np.fromiter((d[3] == Strength.HARD.value for d in deps), dtype=np.bool_, count=m),
-        np.fromiter((d[4] for d in deps), dtype=np.int64, count=m),
+        np.fromiter(map(row_of, sources), dtype=np.int64, count=m),
+        np.fromiter(map(row_of, targets), dtype=np.int64, count=m),
+        np.fromiter(map(hard.__eq__, strengths), dtype=np.bool_, count=m),
+        np.fromiter(tolerances, dtype=np.int64, count=m),
         np.fromiter(
-            (type_code.setdefault(d[2], len(type_code)) for d in deps), dtype=np.int32, count=m
+            (type_code.setdefault(t, len(type_code)) for t in types), dtype=np.int32, count=m
         ),
     )
 
-    mems = rows.members
-    k = len(mems)
-    for unknown in {r[2] for r in mems} - set(MODES):
-        decode(MODES, unknown, "mode", holder)
+    k = len(rows.members)
+    groups_of, members_of, modes, activations = mem_cols
+    standby = MemberMode.STANDBY.value
     groups = GroupColumns(
-        np.fromiter((index[r[0]] for r in mems), dtype=np.int64, count=k),
-        np.fromiter((index[r[1]] for r in mems), dtype=np.int64, count=k),
-        np.fromiter((r[2] == MemberMode.STANDBY.value for r in mems), dtype=np.bool_, count=k),
-        np.fromiter((r[3] for r in mems), dtype=np.int64, count=k),
+        np.fromiter(map(row_of, groups_of), dtype=np.int64, count=k),
+        np.fromiter(map(row_of, members_of), dtype=np.int64, count=k),
+        np.fromiter(map(standby.__eq__, modes), dtype=np.bool_, count=k),
+        np.fromiter(activations, dtype=np.int64, count=k),
         min_up,
     )
     return Graph.from_arrays(

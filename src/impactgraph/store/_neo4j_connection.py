@@ -21,6 +21,7 @@ from neo4j import exceptions as neo4j_errors
 
 from impactgraph.errors import StoreError, StoreUnavailableError, StoreUrlError
 from impactgraph.store import _cypher
+from impactgraph.store.base import QUERY_ENV
 
 #: how to start a server, for error messages
 HOW_TO_START = "start one with scripts/neo4j-local start (or docker compose up -d neo4j)"
@@ -57,12 +58,22 @@ def connection_settings(url: str) -> tuple[str, str, str, str | None]:
 
 
 def redact(url: str) -> str:
-    """The URL without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
+    """The URL without its password (also when the URL cannot be parsed).
+
+    >>> redact("neo4j://u:secret@[::1")
+    'neo4j://u:***@[::1'
+    """
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return _PASSWORD.sub(r"\1***@", url)
     netloc = parts.netloc.rsplit("@", 1)[1]
     return parts._replace(netloc=f"{parts.username}:***@{netloc}").geturl()
+
+
+_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:)[^@]*@")
 
 
 @contextmanager
@@ -83,6 +94,11 @@ def driver_errors(url: str, user: str) -> Iterator[None]:
     except neo4j_errors.DriverError as e:
         raise StoreUnavailableError(f"Neo4j at {url}: {e}") from None
     except neo4j_errors.Neo4jError as e:
+        if "TransactionTimedOut" in (e.code or ""):
+            raise StoreUnavailableError(
+                f"Neo4j at {url} stopped a transaction that ran past its timeout ({e.message}); "
+                f"give it longer with {QUERY_ENV}=SECONDS"
+            ) from None
         raise StoreError(f"Neo4j at {url} refused a statement: {e.message}") from None
 
 

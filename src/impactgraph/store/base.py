@@ -11,16 +11,28 @@ Every implementation passes one contract suite (``tests/contract``). Rules every
   from the stored rows (no pydantic object);
 * ``reachable()`` answers as :func:`impactgraph.engine.explain.reachable` does on that graph
   (the same components at the same depths), whether the store walks the graph itself or has
-  its database do it.
+  its database do it;
+* no store waits without end: reaching it takes at most :attr:`Timeouts.connect` seconds
+  (``$IMPACTGRAPH_STORE_TIMEOUT``, 10 by default) and one transaction at most
+  :attr:`Timeouts.query` (``$IMPACTGRAPH_QUERY_TIMEOUT``, 300 by default), else a
+  :class:`~impactgraph.errors.StoreUnavailableError`;
+* rows a store cannot have written itself (edited by hand, or by a newer impactgraph) are a
+  :class:`~impactgraph.errors.StoreIntegrityError` that names the table, row and column.
+
+>>> Timeouts.from_environment({"IMPACTGRAPH_STORE_TIMEOUT": "2.5"})
+Timeouts(connect=2.5, query=300.0)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import math
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, Self, TypedDict, Unpack, runtime_checkable
 
 from impactgraph.engine.explain import Reached
+from impactgraph.errors import StoreUrlError
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Model
 
@@ -29,6 +41,54 @@ Progress = Callable[[int, int], None]
 
 #: identifies one dependency: (source, target, type)
 EdgeKey = tuple[str, str, str]
+
+
+#: seconds to reach a store, unless ``$IMPACTGRAPH_STORE_TIMEOUT`` says otherwise
+CONNECT_SECONDS = 10.0
+#: seconds one transaction may run, unless ``$IMPACTGRAPH_QUERY_TIMEOUT`` says otherwise
+#: (reading a million components back from Neo4j takes about 200 s here)
+QUERY_SECONDS = 300.0
+CONNECT_ENV = "IMPACTGRAPH_STORE_TIMEOUT"
+QUERY_ENV = "IMPACTGRAPH_QUERY_TIMEOUT"
+#: the longest either timeout may be set to: a day
+MAX_SECONDS = 86_400.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a store may take, in seconds: to connect, and to run one transaction."""
+
+    connect: float = CONNECT_SECONDS
+    query: float = QUERY_SECONDS
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Timeouts:
+        """The timeouts that ``$IMPACTGRAPH_STORE_TIMEOUT`` and ``$IMPACTGRAPH_QUERY_TIMEOUT``
+        set (seconds, more than 0 and at most a day), else the defaults.
+
+        Raises :class:`~impactgraph.errors.StoreUrlError` for a value that is not such a number.
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            connect=_seconds(env, CONNECT_ENV, CONNECT_SECONDS),
+            query=_seconds(env, QUERY_ENV, QUERY_SECONDS),
+        )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= MAX_SECONDS):  # NaN fails too
+        raise StoreUrlError(
+            f"{name}={text[:40]!r} is not a number of seconds; give one more than 0 and at most "
+            f"{MAX_SECONDS:.0f} (a day), or unset it for the default"
+        )
+    return value
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,13 @@ the version (writers queue there, so none is lost), then checks and writes
 
 Reachability (:meth:`Neo4jStore.reachable`) is answered by the database itself
 (``cypher/blast_radius.cypher``, ``dependencies.cypher``), so a large estate is not read whole.
+
+Timeouts (:class:`~impactgraph.store.base.Timeouts`): reaching the server — TCP, TLS, the Bolt
+handshake, login and routing — takes at most ``connect`` seconds (the driver's
+``connection_timeout`` and ``connection_acquisition_timeout``: a port that accepts and never
+answers fails in that time, not the driver's 60 s); every transaction carries ``query`` as
+its server-side timeout, and retries of transient failures stop after
+``min(RETRY_SECONDS, query)``.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any, TypeVar, Unpack
 
-from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j import GraphDatabase, ManagedTransaction, Query, unit_of_work
 from neo4j import exceptions as neo4j_errors
 
 from impactgraph._gc import no_gc
@@ -70,7 +77,7 @@ from impactgraph.store._neo4j_rows import (
     rel_type,
     stored_rows,
 )
-from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats
+from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats, Timeouts
 
 #: the layout this code writes into ``:Meta.schema``; a larger one is refused
 SCHEMA_VERSION = 1
@@ -80,8 +87,6 @@ BATCH = 10_000
 WORKERS = 2
 #: how long the driver keeps retrying a transaction that fails transiently, in seconds
 RETRY_SECONDS = 60.0
-#: the server ends a user query (blast radius, paths) that runs longer, in seconds
-QUERY_SECONDS = 120.0
 
 # the driver logs connection failures that we raise as errors; keep them off stderr
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
@@ -98,25 +103,34 @@ class Neo4jStore(ClosedOnExit):
         ``neo4j://user:password@host:port`` (or ``bolt://``, ``neo4j+s://``, …), optionally
         with ``/database``. Without credentials in the URL, ``NEO4J_USER`` and
         ``NEO4J_PASSWORD`` are used.
+    timeouts
+        How long to wait for the server; by default from the environment
+        (:meth:`Timeouts.from_environment <impactgraph.store.base.Timeouts.from_environment>`).
 
     Raises
     ------
+    StoreUrlError
+        The URL (or a timeout in the environment) cannot be read.
     StoreUnavailableError
-        The server does not answer, or refuses the user and password.
+        The server does not answer within the connect timeout, or refuses the user and
+        password.
     StoreIntegrityError
         The database holds a newer impactgraph layout than this code understands.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
         uri, user, password, self.database = connection_settings(url)
         self.url = redact(url)
         self._user = user
+        self.timeouts = timeouts or Timeouts.from_environment()
         try:
             self._driver = GraphDatabase.driver(
                 uri,
                 auth=(user, password),
-                max_transaction_retry_time=RETRY_SECONDS,
-                connection_timeout=5.0,
+                max_transaction_retry_time=min(RETRY_SECONDS, self.timeouts.query),
+                # connect, TLS, handshake, login: each attempt, and all of them together
+                connection_timeout=self.timeouts.connect,
+                connection_acquisition_timeout=self.timeouts.connect,
                 user_agent="impactgraph",
             )
         except (ValueError, neo4j_errors.ConfigurationError) as e:
@@ -137,10 +151,16 @@ class Neo4jStore(ClosedOnExit):
         with driver_errors(self.url, self._user):
             yield
 
+    def _timed(
+        self, work: Callable[[ManagedTransaction], _T]
+    ) -> Callable[[ManagedTransaction], _T]:
+        """``work`` with the query timeout, which the server enforces on its transaction."""
+        return unit_of_work(timeout=self.timeouts.query)(work)
+
     def _write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
         """Run ``work`` in one managed write transaction (retried on transient errors)."""
         with self._errors(), self._driver.session(database=self.database) as session:
-            return session.execute_write(work)
+            return session.execute_write(self._timed(work))
 
     def _load_write(self, work: Callable[[ManagedTransaction], _T]) -> _T:
         """:meth:`_write` for load batches: the server sends no deprecation notices (``id()``)."""
@@ -151,21 +171,22 @@ class Neo4jStore(ClosedOnExit):
                 notifications_disabled_classifications=["DEPRECATION"],
             ) as session,
         ):
-            return session.execute_write(work)
+            return session.execute_write(self._timed(work))
 
     def _read(self, work: Callable[[ManagedTransaction], _T]) -> _T:
         with (
             self._errors(),
             self._driver.session(database=self.database, fetch_size=BATCH) as session,
         ):
-            return session.execute_read(work)
+            return session.execute_read(self._timed(work))
 
     def _ensure_schema(self) -> None:
         with self._driver.session(database=self.database) as session:
             for name in _cypher.names():
                 if name.startswith("schema_"):
                     try:
-                        session.run(_cypher.statement(name)).consume()
+                        query = Query(_cypher.statement(name), timeout=self.timeouts.query)
+                        session.run(query).consume()
                     except neo4j_errors.ClientError as e:
                         # another process created the same constraint at the same moment
                         if "already exists" not in (e.message or "").lower():
@@ -175,7 +196,7 @@ class Neo4jStore(ClosedOnExit):
                 row = single(tx, "meta_init", schema=SCHEMA_VERSION)
                 return int(row["schema"])
 
-            found = session.execute_write(init)
+            found = session.execute_write(self._timed(init))
         if found > SCHEMA_VERSION:
             raise StoreIntegrityError(
                 f"Neo4j at {self.url} holds impactgraph layout {found}, newer than this "
@@ -265,7 +286,6 @@ class Neo4jStore(ClosedOnExit):
         types, strength = reach.get("types"), reach.get("strength")
         wanted = sorted(set(types)) if types else None
 
-        @unit_of_work(timeout=QUERY_SECONDS)
         def work(tx: ManagedTransaction) -> list[Reached]:
             if tx.run(_cypher.statement("component_exists"), id=component_id).single() is None:
                 raise UnknownComponentError(component_id)
@@ -350,7 +370,6 @@ class Neo4jStore(ClosedOnExit):
         """
         statement = _cypher.statement(name)
 
-        @unit_of_work(timeout=QUERY_SECONDS)
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
             return [r.data() for r in tx.run(statement, parameters)]
 

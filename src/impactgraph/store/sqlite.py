@@ -4,7 +4,15 @@ Durability and concurrency: WAL journal, ``synchronous=FULL``, one ``BEGIN IMMED
 transaction per write and a ``busy_timeout`` so that writers in other threads or processes
 wait for each other instead of failing. Every write is checked before it commits: a write
 that would leave an invalid model raises :class:`~impactgraph.errors.ModelError` and is
-rolled back, so the store and its version are exactly as before.
+rolled back, so the store and its version are exactly as before. Waiting for another
+writer's lock is bounded by the query timeout (:class:`~impactgraph.store.base.Timeouts`).
+
+A store that cannot be written — a read-only file, or a file in a read-only directory where
+SQLite cannot make its ``-wal`` and ``-shm`` files — is opened read-only (``mode=ro``, or
+``immutable=1`` when not even the shared-memory file can be made): it answers every read,
+and every write is a :class:`~impactgraph.errors.StoreUnavailableError` that says why
+(:attr:`SqliteStore.read_only`). Rows edited by hand are reported by
+:mod:`impactgraph.store._integrity`, by table, row and column.
 
 Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`)::
 
@@ -40,6 +48,7 @@ from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any, Unpack
+from urllib.parse import quote
 
 from impactgraph._gc import no_gc
 from impactgraph.engine import explain
@@ -49,12 +58,11 @@ from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Model
 from impactgraph.store import _checks, _codec
 from impactgraph.store._codec import COMPONENT_FIELDS, StoredRows
-from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats
+from impactgraph.store._integrity import damaged
+from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats, Timeouts
 
 #: the schema this code writes; a file with a larger ``user_version`` is refused
 SCHEMA_VERSION = 1
-#: how long a writer waits for another writer's transaction before giving up
-BUSY_TIMEOUT_MS = 60_000
 #: rows per ``executemany`` call (and per progress report) during a load
 BATCH = 50_000
 
@@ -132,41 +140,90 @@ class SqliteStore(ClosedOnExit):
         tables that are not an impactgraph store.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, timeouts: Timeouts | None = None) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{path}"
+        self.timeouts = timeouts or Timeouts.from_environment()
+        #: why the store can only be read (a read-only file or directory), else None
+        self.read_only: str | None = None
         # one connection per store, usable from any thread (the lock serialises its use)
         self._lock = threading.RLock()
         # the last graph read and its version, for reachable()
         self._graph: tuple[int, Graph] | None = None
         try:
-            self._db = sqlite3.connect(
-                str(path),
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
+            self._db = _connect(str(path), self.timeouts.query)
         except sqlite3.Error as e:
-            raise StoreUnavailableError(self._unavailable(e)) from None
+            if not _refused_write(e):
+                raise StoreUnavailableError(self._unavailable(e)) from None
+            self._open_read_only(e)
+            return
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute("PRAGMA cache_size = -65536")
-            self._db.execute("PRAGMA temp_store = MEMORY")
-            self._db.execute("PRAGMA journal_size_limit = 67108864")
-            if str(mode).lower() != "wal" and str(path) != ":memory:":
-                raise StoreUnavailableError(
-                    f"cannot open store {self.path}: SQLite refused WAL mode ({mode}); "
-                    "is the file on a network file system?"
-                )
+            self._configure()
             self._ensure_schema()
+        except StoreUnavailableError as e:
+            self._db.close()
+            cause = e.__cause__
+            if not (isinstance(cause, sqlite3.Error) and _refused_write(cause)):
+                raise
+            self._open_read_only(cause)
         except sqlite3.DatabaseError as e:
             self._db.close()
-            raise StoreUnavailableError(self._unavailable(e)) from None
+            if not _refused_write(e):
+                raise StoreUnavailableError(self._unavailable(e)) from None
+            self._open_read_only(e)
         except Exception:
             self._db.close()
             raise
+
+    def _configure(self) -> None:
+        busy_ms = round(self.timeouts.query * 1000)
+        self._db.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._db.execute("PRAGMA cache_size = -65536")
+        self._db.execute("PRAGMA temp_store = MEMORY")
+        self._db.execute("PRAGMA journal_size_limit = 67108864")
+        if str(mode).lower() != "wal" and str(self.path) != ":memory:":
+            raise StoreUnavailableError(
+                f"cannot open store {self.path}: SQLite refused WAL mode ({mode}); "
+                "is the file on a network file system?"
+            )
+
+    def _open_read_only(self, refused: sqlite3.Error) -> None:
+        """Open an existing store that cannot be written (its file or its directory is
+        read-only): ``mode=ro``, or ``immutable=1`` when SQLite cannot make the shared-memory
+        file beside it (nothing can write there anyway, unless a ``-wal`` file holds changes).
+        """
+        if not self.path.is_file():
+            raise StoreUnavailableError(
+                f"cannot create store {self.path}: {refused} (is its directory writable?)"
+            ) from None
+        self.read_only = f"{refused}: the file or its directory is read-only"
+        target = "file:" + quote(str(self.path.resolve()))
+        wal = Path(f"{self.path}-wal")
+        options = ["mode=ro"]
+        if not (wal.exists() and wal.stat().st_size > 0):
+            options.append("immutable=1")
+        error: sqlite3.Error = refused
+        for option in options:
+            try:
+                self._db = _connect(f"{target}?{option}", self.timeouts.query, uri=True)
+            except sqlite3.Error as e:
+                error = e
+                continue
+            try:
+                with self._errors():
+                    self._check_schema(self._db)
+                return
+            except StoreUnavailableError as e:
+                self._db.close()
+                error = e.__cause__ if isinstance(e.__cause__, sqlite3.Error) else error
+            except BaseException:
+                self._db.close()
+                raise
+        raise StoreUnavailableError(
+            f"cannot open store {self.path} even to read it: {error} ({self.read_only})"
+        ) from None
 
     def _unavailable(self, error: sqlite3.Error) -> str:
         where = self.path.resolve(strict=False)
@@ -174,23 +231,32 @@ class SqliteStore(ClosedOnExit):
             return f"cannot open store {self.path}: directory {where.parent} does not exist"
         return f"cannot open store {self.path}: {error} (is it an SQLite database file?)"
 
+    def _check_schema(self, db: sqlite3.Connection) -> bool:
+        """Whether ``db`` holds the schema (False: an empty file); newer or foreign schemas
+        are a :class:`StoreIntegrityError`."""
+        found = db.execute("PRAGMA user_version").fetchone()[0]
+        if found > SCHEMA_VERSION:
+            raise StoreIntegrityError(
+                f"store {self.path} has schema version {found}, newer than this "
+                f"impactgraph understands ({SCHEMA_VERSION}); upgrade impactgraph"
+            )
+        if found == 0:
+            tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            if tables:
+                raise StoreIntegrityError(
+                    f"{self.path} is an SQLite database but not an impactgraph store "
+                    f"(it has tables {sorted(t[0] for t in tables)[:5]}); use another file"
+                )
+            if self.read_only:
+                raise StoreUnavailableError(
+                    f"store {self.path} is empty and cannot be written ({self.read_only})"
+                )
+            return False
+        return True
+
     def _ensure_schema(self) -> None:
         with self._write() as db:
-            found = db.execute("PRAGMA user_version").fetchone()[0]
-            if found > SCHEMA_VERSION:
-                raise StoreIntegrityError(
-                    f"store {self.path} has schema version {found}, newer than this "
-                    f"impactgraph understands ({SCHEMA_VERSION}); upgrade impactgraph"
-                )
-            if found == 0:
-                tables = db.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                ).fetchall()
-                if tables:
-                    raise StoreIntegrityError(
-                        f"{self.path} is an SQLite database but not an impactgraph store "
-                        f"(it has tables {sorted(t[0] for t in tables)[:5]}); use another file"
-                    )
+            if not self._check_schema(db):
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -208,7 +274,17 @@ class SqliteStore(ClosedOnExit):
         except sqlite3.ProgrammingError as e:
             raise StoreUnavailableError(f"store {self.path}: {e}") from e
         except sqlite3.OperationalError as e:
-            # locked past the busy timeout, disk full, read-only file, I/O error
+            if str(e).startswith(("no such table", "no such column")):
+                raise StoreIntegrityError(
+                    f"store {self.path} is damaged ({e}): a table was changed by hand or by "
+                    "another program; load the model into a new store"
+                ) from e
+            if _refused_write(e) and str(e).startswith("attempt to write"):
+                raise StoreUnavailableError(
+                    f"store {self.path} can only be read ({e}); to change it, make the file "
+                    "and its directory writable, or copy it somewhere writable"
+                ) from e
+            # locked past the busy timeout, disk full, I/O error
             raise StoreUnavailableError(f"store {self.path}: {e}") from e
         except sqlite3.DatabaseError as e:
             raise StoreIntegrityError(f"store {self.path} is damaged: {e}") from e
@@ -229,6 +305,11 @@ class SqliteStore(ClosedOnExit):
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         """A ``BEGIN IMMEDIATE`` transaction: writers in other connections wait for it."""
+        if self.read_only:
+            raise StoreUnavailableError(
+                f"store {self.path} can only be read ({self.read_only}); to change it, make "
+                "the file and its directory writable, or copy it somewhere writable"
+            )
         return self._transaction("BEGIN IMMEDIATE")
 
     def _snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
@@ -236,18 +317,28 @@ class SqliteStore(ClosedOnExit):
         return self._transaction("BEGIN")
 
     def _bump(self, db: sqlite3.Connection) -> int:
+        self._version(db)  # a damaged version is reported, not grown
         row = db.execute(
             "UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value"
         ).fetchone()
         return int(row[0])
+
+    def _version(self, db: sqlite3.Connection) -> int:
+        """The stored model version; anything but a whole number is damage."""
+        row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        value = None if row is None else row[0]
+        if type(value) is not int or value < 0:
+            raise damaged(
+                _HOLDER, value, "meta row 'version', column value", "a whole number from 0"
+            )
+        return value
 
     # ---- the Store protocol ---------------------------------------------------------------
 
     def version(self) -> int:
         """The model version: 0 for a new store, one more after every successful write."""
         with self._snapshot() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        return int(row[0])
+            return self._version(db)
 
     def load(self, model: Model, *, progress: Progress | None = None) -> int:
         """Replace the whole model in one transaction; return the new version.
@@ -316,7 +407,7 @@ class SqliteStore(ClosedOnExit):
     def _rows(self) -> tuple[int, StoredRows]:
         """The version and every row, from one snapshot."""
         with self._snapshot() as db:
-            version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
+            version = self._version(db)
             rows = StoredRows(
                 components=db.execute(_SELECT_COMPONENTS + " ORDER BY id").fetchall(),
                 dependencies=db.execute(_SELECT_DEPENDENCIES).fetchall(),
@@ -357,7 +448,7 @@ class SqliteStore(ClosedOnExit):
     def stats(self) -> StoreStats:
         """Counts by table and by kind, and the version, from one snapshot."""
         with self._snapshot() as db:
-            version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
+            version = self._version(db)
             by_kind = dict(
                 db.execute(
                     "SELECT kind, count(*) FROM components GROUP BY kind ORDER BY kind"
@@ -462,6 +553,27 @@ class _Writes:
         }
 
 
+# ---- connections ----------------------------------------------------------------------------
+
+
+def _connect(target: str, timeout: float, *, uri: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable from any thread;
+    ``timeout`` is how long a statement waits for another connection's lock."""
+    return sqlite3.connect(
+        target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
+    )
+
+
+def _refused_write(error: sqlite3.Error) -> bool:
+    """Whether SQLite failed because it may not write there (a read-only file, or a read-only
+    directory where it cannot make the journal files), not because the file is bad."""
+    name = getattr(error, "sqlite_errorname", "")
+    text = str(error)
+    return name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or text.startswith(
+        ("attempt to write a readonly database", "unable to open database file")
+    )
+
+
 # ---- model → rows ---------------------------------------------------------------------------
 
 
@@ -495,5 +607,10 @@ def _member_rows(components: Sequence[Component]) -> list[tuple[str, str, str, i
 
 
 def _tags(stored: str | None) -> tuple[str, ...]:
-    """Tags from their JSON text."""
-    return tuple(json.loads(stored)) if stored else ()
+    """Tags from their JSON text (a list); anything else is a ``ValueError``."""
+    if stored is None:
+        return ()
+    tags = json.loads(stored)
+    if not isinstance(tags, list):
+        raise ValueError(f"tags stored as JSON {type(tags).__name__}")
+    return tuple(tags)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -108,7 +109,9 @@ class Plan:
     business_services: list[ServiceRecovery]
     totals: Totals
     warnings: list[str]
-    crews: list[str] | None = None  # None: unlimited capacity
+    #: every crew's label (None: unlimited capacity); spelled out on demand, so that
+    #: ``len(crews)`` of 10^8 crews is cheap (only as many as there are steps ever work)
+    crews: Sequence[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The SPEC §5 recovery plan answer (times in seconds)."""

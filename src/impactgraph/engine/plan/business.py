@@ -129,7 +129,11 @@ class Chains:
             own_onset,
         )
         self._kind, self._which = kind.tolist(), which.tolist()
-        self._memo: dict[Link, tuple[str, ...]] = {}
+        # the chains walked so far, as parent pointers: a link's chain is the chain of the
+        # link below it (None: nothing below) followed by its own names; each chain is
+        # spelled out only when asked for, so a long chain costs its length, not its square
+        self._below: dict[Link, Link | None] = {}
+        self._names: dict[int, list[str]] = {}  # a bootstrap's ids, sorted (units only)
 
     def binding(self, u: int) -> Link | None:
         """The dependency that held unit ``u`` back (None: nothing below did)."""
@@ -148,26 +152,42 @@ class Chains:
         u = int(self.net.unit_of[w])
         return ("unit", u) if u >= 0 else ("node", w)
 
+    def _link_names(self, here: Link) -> list[str]:
+        what, which = here
+        ids = self.graph.ids
+        if what == "node":
+            return [ids[which]]
+        names = self._names.get(which)
+        if names is None:
+            nodes = self.net.nodes(which)
+            names = [ids[int(nodes[0])]] if len(nodes) == 1 else sorted(ids[x] for x in nodes)
+            self._names[which] = names
+        return names
+
     def chain(self, v: int) -> list[str]:
         """Component ids from the root failure up to ``v`` (shared tails are walked once)."""
-        ids, memo = self.graph.ids, self._memo
+        ids, below = self.graph.ids, self._below
         u = int(self.net.unit_of[v])
         start: Link = ("unit", u) if u >= 0 else ("node", v)
         path: list[Link] = []
         on_path: set[Link] = set()
         here: Link | None = start
-        while here is not None and here not in memo and here not in on_path:
+        while here is not None and here not in below and here not in on_path:
             on_path.add(here)
             path.append(here)
             here = self._next(here)
-        below: tuple[str, ...] = memo.get(here, ()) if here is not None else ()
-        for what, which in reversed(path):
-            names = (
-                sorted(ids[x] for x in self.net.nodes(which)) if what == "unit" else [ids[which]]
-            )
-            below = (*below, *names)
-            memo[(what, which)] = below
-        out = list(memo[start])
+        # the walk ends at a known link, the root, or a link already on it (a loop: the
+        # chain then starts at the last link walked)
+        tail: Link | None = here if here is not None and here in below else None
+        for link in reversed(path):
+            below[link] = tail
+            tail = link
+        links: list[Link] = []
+        at: Link | None = start
+        while at is not None:
+            links.append(at)
+            at = below[at]
+        out = [name for link in reversed(links) for name in self._link_names(link)]
         if out[-1] != ids[v]:  # a bootstrap step: the service itself closes the chain
             out.remove(ids[v])
             out.append(ids[v])

@@ -3,6 +3,7 @@ with limited crews (SPEC §4 rules 1–3), and the steps of the answer in start 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple
@@ -34,7 +35,7 @@ class Schedule(NamedTuple):
     deadline: I64  # INF: no RTO reaches it
     owner: list[str | None]  # the ``team`` attribute of its components (None for a gate)
     crew: list[str | None]  # the crew label, or the owner with unlimited capacity
-    crews: list[str] | None  # every crew's label (None: unlimited)
+    crews: Sequence[str] | None  # every crew's label, made on demand (None: unlimited)
     warnings: list[str]
 
 
@@ -52,8 +53,10 @@ def schedule(graph: Graph, net: Network, capacity: Capacity | None, policy: Poli
         _never(graph, net, earliest_back)
         return Schedule(earliest, earliest_back, waves, deadline, owner, owner, None, [])
 
-    crews = capacity.crews()
-    labels = [label for label, _ in crews]
+    # a crew beyond the number of steps never works (the lowest-numbered free crew of a kind
+    # is always taken): only those that may are simulated, with their own labels
+    crews = capacity.crews(limit=max(1, int(np.count_nonzero(has_step))))
+    labels = [label for label, _ in crews]  # those that may work
     named = capacity.named_teams()
     team_pool = {name: i + 1 for i, name in enumerate(named)}
     warnings: list[str] = []
@@ -95,7 +98,7 @@ def schedule(graph: Graph, net: Network, capacity: Capacity | None, policy: Poli
     )
     _never(graph, net, back)
     crew = [labels[c] if c >= 0 else None for c in crew_of.tolist()]
-    return Schedule(start, back, waves, deadline, owner, crew, labels, warnings)
+    return Schedule(start, back, waves, deadline, owner, crew, capacity.labels(), warnings)
 
 
 def _never(graph: Graph, net: Network, back: I64) -> None:

@@ -1,0 +1,158 @@
+"""What a stored row may hold, checked before the rows become a model or a graph.
+
+A store holds only what impactgraph validated and wrote, unless someone edited it by hand (or
+another program, or a newer impactgraph, wrote it). Rows are read without pydantic, so each
+column is checked here, once for both stores, at C speed on the good path (the set of types
+in a column, its minimum and maximum); only when something is wrong is the first bad row
+looked for, and reported as a :class:`~impactgraph.errors.StoreIntegrityError` that names the
+table, the row and the column, never as a ``KeyError`` or a ``JSONDecodeError``.
+
+>>> check_column(["dc1", "host1"], (3600, "soon"), "rto", DURATION, "the store")
+Traceback (most recent call last):
+impactgraph.errors.StoreIntegrityError: the store holds 'soon' in components row 'host1', \
+column rto, where impactgraph writes a whole number of seconds from 0 to 3153600000 or nothing; \
+it was edited by hand or written by another program: load the model again \
+(impactgraph load FILE) or fix that row
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any, NamedTuple
+
+from impactgraph.durations import MAX_SECONDS
+from impactgraph.errors import StoreIntegrityError
+from impactgraph.model import MAX_IMPACT_PER_HOUR, MAX_MIN_UP
+
+_NONE = type(None)
+#: the longest value quoted in a message
+_QUOTE = 60
+
+
+class Rule(NamedTuple):
+    """The Python types a column may hold, the range of its numbers, and how to say so."""
+
+    types: frozenset[type]
+    low: float | None
+    high: float | None
+    expected: str
+
+
+def _rule(
+    types: set[type], expected: str, low: float | None = None, high: float | None = None
+) -> Rule:
+    return Rule(frozenset(types), low, high, expected)
+
+
+TEXT = _rule({str}, "text")
+OPTIONAL_TEXT = _rule({str, _NONE}, "text or nothing")
+DURATION = _rule(
+    {int, _NONE}, f"a whole number of seconds from 0 to {MAX_SECONDS} or nothing", 0, MAX_SECONDS
+)
+REQUIRED_DURATION = _rule(
+    {int}, f"a whole number of seconds from 0 to {MAX_SECONDS}", 0, MAX_SECONDS
+)
+#: the rule of each component column (a column without one is not checked)
+COMPONENT_RULES: Mapping[str, Rule] = {
+    "id": TEXT,
+    "name": OPTIONAL_TEXT,
+    "type": OPTIONAL_TEXT,
+    "tier": _rule({int, _NONE}, "a whole number from 1 to 9 or nothing", 1, 9),
+    **dict.fromkeys(
+        ("rto", "rpo", "mtpd", "recovery_time", "restart_time", "backup_interval"), DURATION
+    ),
+    "impact_per_hour": _rule(
+        {int, float, _NONE},
+        f"a finite amount from 0 to {MAX_IMPACT_PER_HOUR:.0f} or nothing",
+        0,
+        MAX_IMPACT_PER_HOUR,
+    ),
+    "owner": OPTIONAL_TEXT,
+    "team": OPTIONAL_TEXT,
+    "min_up": _rule(
+        {int, _NONE}, f"a whole number from 0 to {MAX_MIN_UP} or nothing", 0, MAX_MIN_UP
+    ),
+}
+
+
+def damaged(holder: str, value: Any, where: str, expected: str) -> StoreIntegrityError:
+    """The error for ``value`` found at ``where`` (``components row 'x', column rto``)."""
+    quoted = repr(value)
+    if len(quoted) > _QUOTE:
+        quoted = quoted[: _QUOTE - 1] + "…"
+    return StoreIntegrityError(
+        f"{holder} holds {quoted} in {where}, where impactgraph writes {expected}; it was "
+        "edited by hand or written by another program: load the model again "
+        "(impactgraph load FILE) or fix that row"
+    )
+
+
+def _fits(value: Any, rule: Rule) -> bool:
+    if type(value) not in rule.types:
+        return False
+    if value is None or rule.low is None or rule.high is None:
+        return True
+    return bool(math.isfinite(value) and rule.low <= value <= rule.high)
+
+
+def check_column(
+    rows: Sequence[Any], values: Sequence[Any], column: str, rule: Rule, holder: str,
+    table: str = "components",
+) -> None:  # fmt: skip
+    """Raise :func:`damaged` for the first of ``values`` that ``rule`` refuses; ``rows[i]``
+    names the row of ``values[i]``."""
+    found = set(map(type, values))
+    if found <= rule.types:
+        if rule.low is None or rule.high is None:
+            return
+        numbers = list(compress(values, map(is_not, values, repeat(None))))
+        if not numbers:
+            return
+        finite = float not in found or all(map(math.isfinite, numbers))
+        if finite and rule.low <= min(numbers) and max(numbers) <= rule.high:
+            return
+    for row, value in zip(rows, values, strict=True):
+        if not _fits(value, rule):
+            raise damaged(holder, value, f"{table} row {row!r}, column {column}", rule.expected)
+
+
+def check_ids(ids: Sequence[Any], index: Mapping[Any, int], holder: str) -> None:
+    """Every component id (text, see :func:`check_column`) is not empty and there once."""
+    if "" in index:
+        raise damaged(holder, "", "components, column id", "a non-empty id")
+    if len(index) != len(ids):
+        twice = next(i for i, n in Counter(ids).items() if n > 1)
+        raise damaged(holder, twice, "components, column id", "each id once")
+
+
+def decoded_tags(
+    ids: Sequence[Any], stored: Sequence[Any], decode: Callable[[Any], tuple[str, ...]], holder: str
+) -> tuple[tuple[str, ...], ...]:
+    """Each component's tags (``decode`` reads one stored value), every tag text."""
+    try:
+        tags = tuple(map(decode, stored))
+        if all(type(t) is str for row in tags for t in row):
+            return tags
+    except (ValueError, TypeError):
+        pass
+    for cid, value in zip(ids, stored, strict=True):
+        try:
+            row = decode(value)
+        except (ValueError, TypeError):
+            row = None
+        if row is None or not all(type(t) is str for t in row):
+            raise damaged(
+                holder, value, f"components row {cid!r}, column tags", "a list of text tags"
+            )
+    raise AssertionError("unreachable: a tag failed the check above")  # pragma: no cover
+
+
+def missing(holder: str, table: str, row: Any, column: str, value: Any) -> StoreIntegrityError:
+    """The error for a row that names a component the store does not hold."""
+    return damaged(
+        holder, value, f"{table} row {row!r}, column {column}", "the id of a stored component"
+    )
