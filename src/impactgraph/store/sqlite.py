@@ -39,7 +39,6 @@ each group's members in the order they were given.
 
 from __future__ import annotations
 
-import json
 import operator
 import sqlite3
 import threading
@@ -47,7 +46,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Unpack
 from urllib.parse import quote
 
 from impactgraph._gc import no_gc
@@ -57,7 +56,8 @@ from impactgraph.errors import StoreIntegrityError, StoreUnavailableError
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Model
 from impactgraph.store import _checks, _codec
-from impactgraph.store._codec import COMPONENT_FIELDS, StoredRows
+from impactgraph.store import _sqlite_rows as _rows
+from impactgraph.store._codec import StoredRows
 from impactgraph.store._integrity import damaged
 from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats, Timeouts
 
@@ -66,58 +66,6 @@ SCHEMA_VERSION = 1
 #: rows per ``executemany`` call (and per progress report) during a load
 BATCH = 50_000
 
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-INSERT INTO meta (key, value) VALUES ('version', 0);
-CREATE TABLE components (
-    id TEXT PRIMARY KEY NOT NULL,
-    name TEXT, kind TEXT NOT NULL, type TEXT, tier INTEGER,
-    rto INTEGER, rpo INTEGER, mtpd INTEGER, recovery_time INTEGER, restart_time INTEGER,
-    backup_interval INTEGER, impact_per_hour REAL, owner TEXT, team TEXT,
-    tags TEXT, min_up INTEGER
-) WITHOUT ROWID;
-CREATE TABLE dependencies (
-    source TEXT NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL,
-    strength TEXT NOT NULL, tolerance INTEGER NOT NULL,
-    PRIMARY KEY (source, target, type)
-) WITHOUT ROWID;
-CREATE TABLE members (
-    grp TEXT NOT NULL, member TEXT NOT NULL, mode TEXT NOT NULL,
-    activation INTEGER NOT NULL, position INTEGER NOT NULL,
-    PRIMARY KEY (grp, member)
-) WITHOUT ROWID;
-"""
-# secondary indexes, dropped and rebuilt around a bulk load (a sorted build beats row-by-row)
-_INDEXES = {
-    "components_by_kind": "CREATE INDEX components_by_kind ON components (kind)",
-    "dependencies_by_target": "CREATE INDEX dependencies_by_target ON dependencies (target)",
-    "members_by_member": "CREATE INDEX members_by_member ON members (member)",
-}
-
-# a component row in COMPONENT_FIELDS order; tags as JSON text
-_TAGS = COMPONENT_FIELDS.index("tags")
-_component_values = operator.itemgetter(*COMPONENT_FIELDS)
-_INSERT_COMPONENT = (
-    f"INSERT INTO components ({', '.join(COMPONENT_FIELDS)}) "
-    f"VALUES ({', '.join('?' * len(COMPONENT_FIELDS))})"
-)
-_UPSERT_COMPONENT = (
-    _INSERT_COMPONENT
-    + " ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in COMPONENT_FIELDS[1:])
-)
-_SELECT_COMPONENTS = f"SELECT {', '.join(COMPONENT_FIELDS)} FROM components"
-_SELECT_DEPENDENCIES = (
-    "SELECT source, target, type, strength, tolerance FROM dependencies "
-    "ORDER BY source, target, type"
-)
-_SELECT_MEMBERS = "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
-_INSERT_DEPENDENCY = (
-    "INSERT INTO dependencies (source, target, type, strength, tolerance) VALUES (?, ?, ?, ?, ?)"
-)
-_INSERT_MEMBER = (
-    "INSERT INTO members (grp, member, mode, activation, position) VALUES (?, ?, ?, ?, ?)"
-)
 #: who holds the rows, in error messages
 _HOLDER = "the store"
 
@@ -257,10 +205,10 @@ class SqliteStore(ClosedOnExit):
     def _ensure_schema(self) -> None:
         with self._write() as db:
             if not self._check_schema(db):
-                for statement in _SCHEMA.split(";"):
+                for statement in _rows.SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
-                for create in _INDEXES.values():
+                for create in _rows.INDEXES.values():
                     db.execute(create)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -352,9 +300,9 @@ class SqliteStore(ClosedOnExit):
     def _load(self, model: Model, progress: Progress | None) -> int:
         _checks.check_model(model)
         # rows in primary-key order: appending to a b-tree beats inserting all over it
-        components = sorted(map(_component_row, model.components), key=_first)
-        dependencies = sorted(map(_dependency_row, model.dependencies))  # keys are unique
-        members = _member_rows(model.components)
+        components = sorted(map(_rows.component_row, model.components), key=_first)
+        dependencies = sorted(map(_rows.dependency_row, model.dependencies))  # keys are unique
+        members = _rows.member_rows(model.components)
         members.sort(key=_first_two)
         total = len(components) + len(dependencies) + len(members)
         done = 0
@@ -363,19 +311,19 @@ class SqliteStore(ClosedOnExit):
         with self._write() as db:
             for table in ("members", "dependencies", "components"):
                 db.execute(f"DELETE FROM {table}")
-            for name in _INDEXES:
+            for name in _rows.INDEXES:
                 db.execute(f"DROP INDEX IF EXISTS {name}")
             for sql, rows in (
-                (_INSERT_COMPONENT, iter(components)),
-                (_INSERT_DEPENDENCY, iter(dependencies)),
-                (_INSERT_MEMBER, iter(members)),
+                (_rows.INSERT_COMPONENT, iter(components)),
+                (_rows.INSERT_DEPENDENCY, iter(dependencies)),
+                (_rows.INSERT_MEMBER, iter(members)),
             ):
                 while batch := list(islice(rows, BATCH)):
                     db.executemany(sql, batch)
                     done += len(batch)
                     if progress:
                         progress(done, total)
-            for create in _INDEXES.values():
+            for create in _rows.INDEXES.values():
                 db.execute(create)
             return self._bump(db)
 
@@ -409,11 +357,11 @@ class SqliteStore(ClosedOnExit):
         with self._snapshot() as db:
             version = self._version(db)
             rows = StoredRows(
-                components=db.execute(_SELECT_COMPONENTS + " ORDER BY id").fetchall(),
-                dependencies=db.execute(_SELECT_DEPENDENCIES).fetchall(),
-                members=db.execute(_SELECT_MEMBERS).fetchall(),
+                components=db.execute(_rows.SELECT_COMPONENTS + " ORDER BY id").fetchall(),
+                dependencies=db.execute(_rows.SELECT_DEPENDENCIES).fetchall(),
+                members=db.execute(_rows.SELECT_MEMBERS).fetchall(),
                 holder=_HOLDER,
-                tags=_tags,
+                tags=_rows.stored_tags,
             )
         return int(version), rows
 
@@ -507,7 +455,7 @@ class _Writes:
         db = self._db
         out = []
         for cid in ids:
-            row = db.execute(_SELECT_COMPONENTS + " WHERE id = ?", (cid,)).fetchone()
+            row = db.execute(_rows.SELECT_COMPONENTS + " WHERE id = ?", (cid,)).fetchone()
             if row is None:
                 continue
             members = [
@@ -517,14 +465,14 @@ class _Writes:
                     (cid,),
                 )
             ]
-            out.append(_codec.component(row, members, _HOLDER, _tags))
+            out.append(_codec.component(row, members, _HOLDER, _rows.stored_tags))
         return out
 
     def put_components(self, components: Sequence[Component]) -> None:
         db = self._db
-        db.executemany(_UPSERT_COMPONENT, map(_component_row, components))
+        db.executemany(_rows.UPSERT_COMPONENT, map(_rows.component_row, components))
         db.executemany("DELETE FROM members WHERE grp = ?", ((c.id,) for c in components))
-        db.executemany(_INSERT_MEMBER, _member_rows(components))
+        db.executemany(_rows.INSERT_MEMBER, _rows.member_rows(components))
 
     def remove_components(self, ids: Sequence[str]) -> None:
         db = self._db
@@ -536,9 +484,9 @@ class _Writes:
 
     def put_dependencies(self, dependencies: Sequence[Dependency]) -> None:
         self._db.executemany(
-            _INSERT_DEPENDENCY + " ON CONFLICT (source, target, type) DO UPDATE SET "
+            _rows.INSERT_DEPENDENCY + " ON CONFLICT (source, target, type) DO UPDATE SET "
             "strength = excluded.strength, tolerance = excluded.tolerance",
-            map(_dependency_row, dependencies),
+            map(_rows.dependency_row, dependencies),
         )
 
     def remove_dependencies(self, keys: Sequence[EdgeKey]) -> set[int]:
@@ -579,38 +527,3 @@ def _refused_write(error: sqlite3.Error) -> bool:
 
 _first = operator.itemgetter(0)
 _first_two = operator.itemgetter(0, 1)
-
-
-def _component_row(c: Component) -> tuple[Any, ...]:
-    # reading __dict__ directly: attribute access costs more than the rest of the row
-    row: tuple[Any, ...] = _component_values(c.__dict__)
-    tags = row[_TAGS]
-    return (
-        *row[:_TAGS],
-        json.dumps(list(tags), ensure_ascii=False) if tags else None,
-        *row[_TAGS + 1 :],
-    )
-
-
-def _dependency_row(d: Dependency) -> tuple[str, str, str, str, int]:
-    # Strength is a StrEnum: sqlite3 binds it as its text
-    return (d.source, d.target, d.type, d.strength, d.tolerance)
-
-
-def _member_rows(components: Sequence[Component]) -> list[tuple[str, str, str, int, int]]:
-    return [
-        (c.id, m.id, m.mode, m.activation, i)
-        for c in components
-        if c.members
-        for i, m in enumerate(c.members)
-    ]
-
-
-def _tags(stored: str | None) -> tuple[str, ...]:
-    """Tags from their JSON text (a list); anything else is a ``ValueError``."""
-    if stored is None:
-        return ()
-    tags = json.loads(stored)
-    if not isinstance(tags, list):
-        raise ValueError(f"tags stored as JSON {type(tags).__name__}")
-    return tuple(tags)

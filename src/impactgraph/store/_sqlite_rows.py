@@ -1,0 +1,100 @@
+"""The SQLite store's schema and statements, and its rows ↔ model values (one job: what the
+file holds and how a model's objects become rows)."""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+from impactgraph.model import Component, Dependency
+from impactgraph.store._codec import COMPONENT_FIELDS
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('version', 0);
+CREATE TABLE components (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT, kind TEXT NOT NULL, type TEXT, tier INTEGER,
+    rto INTEGER, rpo INTEGER, mtpd INTEGER, recovery_time INTEGER, restart_time INTEGER,
+    backup_interval INTEGER, impact_per_hour REAL, owner TEXT, team TEXT,
+    tags TEXT, min_up INTEGER
+) WITHOUT ROWID;
+CREATE TABLE dependencies (
+    source TEXT NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL,
+    strength TEXT NOT NULL, tolerance INTEGER NOT NULL,
+    PRIMARY KEY (source, target, type)
+) WITHOUT ROWID;
+CREATE TABLE members (
+    grp TEXT NOT NULL, member TEXT NOT NULL, mode TEXT NOT NULL,
+    activation INTEGER NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (grp, member)
+) WITHOUT ROWID;
+"""
+# secondary indexes, dropped and rebuilt around a bulk load (a sorted build beats row-by-row)
+INDEXES = {
+    "components_by_kind": "CREATE INDEX components_by_kind ON components (kind)",
+    "dependencies_by_target": "CREATE INDEX dependencies_by_target ON dependencies (target)",
+    "members_by_member": "CREATE INDEX members_by_member ON members (member)",
+}
+
+# a component row in COMPONENT_FIELDS order; tags as JSON text
+_TAGS = COMPONENT_FIELDS.index("tags")
+_component_values = operator.itemgetter(*COMPONENT_FIELDS)
+INSERT_COMPONENT = (
+    f"INSERT INTO components ({', '.join(COMPONENT_FIELDS)}) "
+    f"VALUES ({', '.join('?' * len(COMPONENT_FIELDS))})"
+)
+UPSERT_COMPONENT = (
+    INSERT_COMPONENT
+    + " ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in COMPONENT_FIELDS[1:])
+)
+SELECT_COMPONENTS = f"SELECT {', '.join(COMPONENT_FIELDS)} FROM components"
+SELECT_DEPENDENCIES = (
+    "SELECT source, target, type, strength, tolerance FROM dependencies "
+    "ORDER BY source, target, type"
+)
+SELECT_MEMBERS = "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
+INSERT_DEPENDENCY = (
+    "INSERT INTO dependencies (source, target, type, strength, tolerance) VALUES (?, ?, ?, ?, ?)"
+)
+INSERT_MEMBER = (
+    "INSERT INTO members (grp, member, mode, activation, position) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def component_row(c: Component) -> tuple[Any, ...]:
+    # reading __dict__ directly: attribute access costs more than the rest of the row
+    row: tuple[Any, ...] = _component_values(c.__dict__)
+    tags = row[_TAGS]
+    return (
+        *row[:_TAGS],
+        json.dumps(list(tags), ensure_ascii=False) if tags else None,
+        *row[_TAGS + 1 :],
+    )
+
+
+def dependency_row(d: Dependency) -> tuple[str, str, str, str, int]:
+    # Strength is a StrEnum: sqlite3 binds it as its text
+    return (d.source, d.target, d.type, d.strength, d.tolerance)
+
+
+def member_rows(components: Sequence[Component]) -> list[tuple[str, str, str, int, int]]:
+    return [
+        (c.id, m.id, m.mode, m.activation, i)
+        for c in components
+        if c.members
+        for i, m in enumerate(c.members)
+    ]
+
+
+def stored_tags(stored: str | None) -> tuple[str, ...]:
+    """Tags from their JSON text (a list); anything else is a ``ValueError``."""
+    if stored is None:
+        return ()
+    tags = json.loads(stored)
+    if not isinstance(tags, list):
+        raise ValueError(f"tags stored as JSON {type(tags).__name__}")
+    return tuple(tags)
