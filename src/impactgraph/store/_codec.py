@@ -31,6 +31,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 
 from impactgraph.errors import StoreIntegrityError
@@ -38,6 +39,8 @@ from impactgraph.graph import ATTRIBUTES, KIND_CODE, EdgeColumns, Graph, GroupCo
 from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
 from impactgraph.store import _integrity
 from impactgraph.store._integrity import COMPONENT_RULES, REQUIRED_DURATION, TEXT, check_column
+
+I64 = npt.NDArray[np.int64]
 
 #: every field of Component but ``members`` (kept apart), in field order: a component row
 COMPONENT_FIELDS: tuple[str, ...] = tuple(f for f in Component.model_fields if f != "members")
@@ -196,6 +199,9 @@ class CheckedColumns(NamedTuple):
     #: the dependency rows as 5 columns, the member rows as 4
     dependencies: list[tuple[Any, ...]]
     members: list[tuple[Any, ...]]
+    #: the rows of the ids each dependency (source, target) and member entry (group, member)
+    #: names, found while checking that they are stored
+    ends: tuple[I64, I64, I64, I64]
 
 
 def checked(rows: StoredRows) -> CheckedColumns:
@@ -226,8 +232,8 @@ def checked(rows: StoredRows) -> CheckedColumns:
     tags = _integrity.decoded_tags(ids, cols[TAGS_AT], rows.tags, holder)
     dependencies = _columns(rows.dependencies, 5)
     members = _columns(rows.members, 4)
-    _check_edges(rows, dependencies, members, index, kinds, holder)
-    return CheckedColumns(cols, index, tags, dependencies, members)
+    ends = _check_edges(rows, dependencies, members, index, kinds, holder)
+    return CheckedColumns(cols, index, tags, dependencies, members, ends)
 
 
 def _check_edges(
@@ -237,17 +243,17 @@ def _check_edges(
     index: dict[Any, int],
     kinds: Sequence[Any],
     holder: str,
-) -> None:
-    """Dependencies and member entries: the ids they name, their strengths, modes, times."""
+) -> tuple[I64, I64, I64, I64]:
+    """Dependencies and member entries: the ids they name, their strengths, modes, times.
+    Returns the rows of the ids they name (source, target, group, member)."""
+    found: list[I64] = []
     deps = rows.dependencies
     if deps:
         keys: Sequence[tuple[Any, ...]] = _Keys(deps, 3)
         sources, targets, types, strengths, tolerances = dependencies
         for column, ends in (("source", sources), ("target", targets)):
             check_column(keys, ends, column, TEXT, holder, "dependencies")
-            if not all(map(index.__contains__, ends)):
-                at = next(i for i, cid in enumerate(ends) if cid not in index)
-                raise _integrity.missing(holder, "dependencies", keys[at], column, ends[at])
+            found.append(_rows_named(ends, index, holder, "dependencies", keys, column))
         check_column(keys, types, "type", TEXT, holder, "dependencies")
         check_column(keys, tolerances, "tolerance", REQUIRED_DURATION, holder, "dependencies")
         check_column(keys, strengths, "strength", TEXT, holder, "dependencies")
@@ -263,9 +269,7 @@ def _check_edges(
         groups, entries, modes, activations = members
         for column, named in (("group", groups), ("member", entries)):
             check_column(keys, named, column, TEXT, holder, "members")
-            if not all(map(index.__contains__, named)):
-                at = next(i for i, cid in enumerate(named) if cid not in index)
-                raise _integrity.missing(holder, "members", keys[at], column, named[at])
+            found.append(_rows_named(named, index, holder, "members", keys, column))
         group = Kind.GROUP.value
         for grp in set(groups):
             if kinds[index[grp]] != group:
@@ -281,6 +285,28 @@ def _check_edges(
                 holder, modes[at], f"members row {keys[at]!r}, column mode",
                 f"one of {sorted(MODES)}",
             )  # fmt: skip
+    none = np.zeros(0, dtype=np.int64)
+    if not deps:
+        found[:0] = [none, none]
+    if not mems:
+        found += [none, none]
+    return found[0], found[1], found[2], found[3]
+
+
+def _rows_named(
+    named: Sequence[Any],
+    index: dict[Any, int],
+    holder: str,
+    table: str,
+    keys: Sequence[tuple[Any, ...]],
+    column: str,
+) -> I64:
+    """The rows of the ids in ``named``; one the store does not hold is an integrity error."""
+    try:
+        return np.fromiter(map(index.__getitem__, named), dtype=np.int64, count=len(named))
+    except (KeyError, TypeError):
+        at = next(i for i, cid in enumerate(named) if cid not in index)
+        raise _integrity.missing(holder, table, keys[at], column, named[at]) from None
 
 
 def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[tuple[Any, ...]]:
@@ -309,7 +335,7 @@ class _Keys(Sequence[tuple[Any, ...]]):
 def graph_from_rows(rows: StoredRows) -> Graph:
     """The graph of stored rows, column by column: no pydantic object is built."""
     n = len(rows.components)
-    cols, index, tags, dep_cols, mem_cols = checked(rows)
+    cols, index, tags, dep_cols, mem_cols, ends = checked(rows)
     ids = cols[ID_AT]
     kinds = cols[KIND_AT]
     kind_code = {k.value: KIND_CODE[k] for k in Kind}
@@ -329,13 +355,12 @@ def graph_from_rows(rows: StoredRows) -> Graph:
     attributes["tags"] = tags
 
     m = len(rows.dependencies)
-    row_of = index.__getitem__
     type_code: dict[str, int] = {}
-    sources, targets, types, strengths, tolerances = dep_cols
+    _sources, _targets, types, strengths, tolerances = dep_cols
     hard = Strength.HARD.value
     edges = EdgeColumns(
-        np.fromiter(map(row_of, sources), dtype=np.int64, count=m),
-        np.fromiter(map(row_of, targets), dtype=np.int64, count=m),
+        ends[0],
+        ends[1],
         np.fromiter(map(hard.__eq__, strengths), dtype=np.bool_, count=m),
         np.fromiter(tolerances, dtype=np.int64, count=m),
         np.fromiter(
@@ -344,11 +369,11 @@ def graph_from_rows(rows: StoredRows) -> Graph:
     )
 
     k = len(rows.members)
-    groups_of, members_of, modes, activations = mem_cols
+    _groups, _members, modes, activations = mem_cols
     standby = MemberMode.STANDBY.value
     groups = GroupColumns(
-        np.fromiter(map(row_of, groups_of), dtype=np.int64, count=k),
-        np.fromiter(map(row_of, members_of), dtype=np.int64, count=k),
+        ends[2],
+        ends[3],
         np.fromiter(map(standby.__eq__, modes), dtype=np.bool_, count=k),
         np.fromiter(activations, dtype=np.int64, count=k),
         min_up,

@@ -133,8 +133,8 @@ def decoded_tags(
     ids: Sequence[Any], stored: Sequence[Any], decode: Callable[[Any], tuple[str, ...]], holder: str
 ) -> tuple[tuple[str, ...], ...]:
     """Each component's tags (``decode`` reads one stored value), every tag text."""
-    try:
-        tags = tuple(map(decode, stored))
+    try:  # most components have no tags: no call for those
+        tags = tuple([() if value is None else decode(value) for value in stored])
         if all(type(t) is str for row in tags for t in row):
             return tags
     except (ValueError, TypeError):
