@@ -339,33 +339,29 @@ def graph_from_rows(rows: StoredRows) -> Graph:
     ids = cols[ID_AT]
     kinds = cols[KIND_AT]
     kind_code = {k.value: KIND_CODE[k] for k in Kind}
-    kind = np.fromiter((kind_code[k] for k in kinds), dtype=np.int8, count=n)
-    group_code = KIND_CODE[Kind.GROUP]
+    kind = np.fromiter(map(kind_code.__getitem__, kinds), dtype=np.int8, count=n)
     # min_up unset means 1 for a group; 0 marks a component that is not one
-    min_up = np.fromiter(
-        (
-            (1 if k is None else k) if c == group_code else 0
-            for k, c in zip(cols[MIN_UP_AT], kind.tolist(), strict=True)
-        ),
-        dtype=np.int32,
-        count=n,
-    )
+    min_up = np.zeros(n, dtype=np.int32)
+    stored_min_up = cols[MIN_UP_AT]
+    group_rows = np.flatnonzero(kind == KIND_CODE[Kind.GROUP])
+    min_up[group_rows] = [
+        1 if stored_min_up[g] is None else stored_min_up[g] for g in group_rows.tolist()
+    ]
     at = {name: i for i, name in enumerate(COMPONENT_FIELDS)}
     attributes: dict[str, Sequence[Any]] = {name: cols[at[name]] for name in ATTRIBUTES}
     attributes["tags"] = tags
 
     m = len(rows.dependencies)
-    type_code: dict[str, int] = {}
     _sources, _targets, types, strengths, tolerances = dep_cols
+    # type codes in order of first appearance
+    type_code = {t: i for i, t in enumerate(dict.fromkeys(types))}
     hard = Strength.HARD.value
     edges = EdgeColumns(
         ends[0],
         ends[1],
         np.fromiter(map(hard.__eq__, strengths), dtype=np.bool_, count=m),
         np.fromiter(tolerances, dtype=np.int64, count=m),
-        np.fromiter(
-            (type_code.setdefault(t, len(type_code)) for t in types), dtype=np.int32, count=m
-        ),
+        np.fromiter(map(type_code.__getitem__, types), dtype=np.int32, count=m),
     )
 
     k = len(rows.members)
