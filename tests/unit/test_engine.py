@@ -315,3 +315,15 @@ def test_dependents_and_dependencies_with_filters() -> None:
     assert dependencies(g, "crm", types=["supplied_by"]) == [("saas", 1)]
     with pytest.raises(InputError):
         dependents(g, "dc1", types=["teleports_to"])
+
+
+@pytest.mark.parametrize("written", ["x+1h", "id:x+1h", "x@0"])
+def test_a_failure_that_misreads_an_id_says_how_to_name_it(written: str) -> None:
+    g = Graph.from_model(
+        Model.build(
+            [Component(id=written.removeprefix("id:"), kind=Kind.SITE)],
+            [],
+        )
+    )
+    with pytest.raises(UnknownComponentError, match=r'name it with id:"x'):
+        propagate(g, Scenario(failures=(parse_failure(written),)))

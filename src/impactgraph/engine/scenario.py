@@ -70,6 +70,8 @@ class Failure:
     target: str
     at: int = 0
     duration: int | None = None
+    #: the failure as written (``--fail x+1h``), for a hint when its target names nothing
+    written: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_time(self.at, f"failure of {quote(self.target)}: at")
@@ -136,7 +138,7 @@ def parse_failure(spec: str) -> Failure:
     except DurationError as e:
         raise ScenarioError(f"failure {quote(spec)}: {e}") from None
     assert at is not None
-    return Failure(target=target, at=at, duration=dur)
+    return Failure(target=target, at=at, duration=dur, written=text)
 
 
 def scenario_from_document(doc: Any, source: str = "scenario") -> Scenario:
@@ -272,6 +274,17 @@ def resolve(graph: Graph, scenario: Scenario) -> list[RootFailure]:
         end = None if f.duration is None else f.at + f.duration
         if end is not None and end <= f.at:
             continue  # a zero-length failure changes nothing
-        for v in select(graph, f.target):
+        try:
+            nodes = select(graph, f.target)
+        except UnknownComponentError:
+            meant = f.written.removeprefix(ID_PREFIX) if f.written else None
+            if meant and meant != f.target and meant in graph.index:
+                raise UnknownComponentError(
+                    f.target,
+                    f"the model has a component {quote(meant)}: name it with "
+                    f"id:{json.dumps(meant, ensure_ascii=False)}",
+                ) from None
+            raise
+        for v in nodes:
             out.append(RootFailure(node=v, id=graph.ids[v], at=f.at, end=end))
     return out
