@@ -6,12 +6,14 @@ sustaining an outage) are checked on the reference too, so the reference is itse
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from impactgraph.engine import _kernel
 from impactgraph.engine.impact import Impact, Interval, Rule, State
 from impactgraph.engine.propagate import propagate as engine_propagate
 from impactgraph.engine.scenario import Failure, Scenario
@@ -70,6 +72,35 @@ def test_propagate_equals_the_reference(propagate: Propagate, case: Case) -> Non
     want = reference_timelines(case.model, case.scenario)
     note(f"reference: {want}")
     assert engine_timelines(propagate, case.model, case.scenario) == want
+
+
+@SOME
+@given(cases())
+def test_counted_groups_equal_the_reference_and_the_scanned_ones(
+    propagate: Propagate, case: Case
+) -> None:
+    """Groups above ``BIG_GROUP`` members keep counts instead of scanning their members; with
+    the threshold at 0 every group of these small models takes that path."""
+    note(case.as_yaml())
+    scanned = propagate(Graph.from_model(case.model), case.scenario).as_dict()
+    saved, saved_jit = _kernel.BIG_GROUP, os.environ.get("IMPACTGRAPH_JIT")
+    os.environ["IMPACTGRAPH_JIT"] = "0"  # the threshold is read at run time only when interpreted
+    try:
+        _kernel.BIG_GROUP = 0
+        counted = propagate(Graph.from_model(case.model), case.scenario)
+    finally:
+        _kernel.BIG_GROUP = saved
+        if saved_jit is None:
+            os.environ.pop("IMPACTGRAPH_JIT")
+        else:
+            os.environ["IMPACTGRAPH_JIT"] = saved_jit
+    assert counted.as_dict() == scanned
+    want = reference_timelines(case.model, case.scenario)
+    got = {
+        cid: [(iv.state.value, iv.start, iv.end) for iv in ivs]
+        for cid, ivs in counted.timelines.items()
+    }
+    assert got == want
 
 
 # ---- causes -------------------------------------------------------------------------------

@@ -42,6 +42,10 @@ R_HARD = 2
 R_SOFT = 3
 R_GROUP = 4
 
+#: groups with more members than this keep member counts (:func:`_group_state`); smaller ones
+#: are scanned, which is as cheap and costs nothing on member changes
+BIG_GROUP = 16
+
 
 class KernelGraph(NamedTuple):
     """The graph renumbered for the kernel: nodes in topological order of the strongly connected
@@ -58,6 +62,13 @@ class KernelGraph(NamedTuple):
     min_up: npt.NDArray[np.int32]
     #: each node's position among the ids in sorted order: ties between causes go by id
     id_rank: I64
+    #: for each member edge, its activation if it is a standby, −1 if it is active
+    mem_wait: I64
+    #: each group's standby member edges, as CSR in one array: ``standby[i]`` for ``i`` in
+    #: ``standby[g]:standby[g + 1]``
+    standby: I64
+    #: member → its groups of more than ``BIG_GROUP`` members (which keep member counts)
+    big_groups: Csr
 
 
 class Rules(NamedTuple):
@@ -72,10 +83,13 @@ class Rules(NamedTuple):
     dep_tol: I64
     mem_ptr: I64
     mem_idx: I64
-    mem_standby: npt.NDArray[np.bool_]
-    mem_activation: I64
+    #: a member edge's activation if it is a standby, −1 if it is active
+    mem_wait: I64
     min_up: npt.NDArray[np.int32]
     id_rank: I64
+    #: each group's standby member edges (indices into ``mem_*``), as CSR in one array:
+    #: ``standby[i]`` for ``i`` in ``standby[g]:standby[g + 1]``
+    standby: I64
 
 
 class Failures(NamedTuple):
@@ -88,8 +102,12 @@ class Failures(NamedTuple):
 
 
 class Clock(NamedTuple):
-    """Each node's state at the current instant and since when (INF: not in that state),
-    and each group's ``t*`` (−1 until reached)."""
+    """Each node's state at the current instant and since when (INF: not in that state), each
+    group's ``t*`` (−1 until reached): ``tstar[g]``, and, if some group has more than
+    ``BIG_GROUP`` members, for each such group ``tstar[n + 2g]`` and ``tstar[n + 2g + 1]``: how
+    many of its members are DEGRADED and DOWN at this instant (kept right on every state write
+    by :func:`_recount`), so that rule 4 costs O(standbys), not O(members), per evaluation.
+    (In one array with ``t*``: compiled calls pay for every array they are handed.)"""
 
     state: I8
     down_since: I64
@@ -114,14 +132,79 @@ def _later(m, since_m, best, since_best, idr):
     return idr[m] < idr[best]
 
 
+def _recount(v, old, ns, gptr, gidx, tstar):
+    """``v`` goes from ``old`` to ``ns``: the member counts (:class:`Clock`) of its groups in
+    ``gidx[gptr[v]:gptr[v + 1]]`` (the big ones) follow."""
+    n = len(gptr) - 1
+    for j in range(gptr[v], gptr[v + 1]):
+        at = n + 2 * gidx[j]
+        if old == DEGRADED:
+            tstar[at] -= 1
+        elif old == DOWN:
+            tstar[at + 1] -= 1
+        if ns == DEGRADED:
+            tstar[at] += 1
+        elif ns == DOWN:
+            tstar[at + 1] += 1
+
+
+def _group_state(gv, t, c, g):
+    """Rule 4 for group ``gv`` at ``t`` from the member counts, scanning only the standbys.
+    Returns (state, t* candidate): the same as :func:`_eval_group`, without the cause."""
+    state, sb = c.state, g.standby
+    s0 = sb[gv]
+    s1 = sb[gv + 1]
+    sb_down = 0
+    sb_bad = 0
+    for i in range(s0, s1):
+        sm = state[g.mem_idx[sb[i]]]
+        if sm == DOWN:
+            sb_down += 1
+        elif sm == DEGRADED:
+            sb_bad += 1
+    active = g.mem_ptr[gv + 1] - g.mem_ptr[gv] - (s1 - s0)
+    at = len(g.min_up) + 2 * gv  # the member counts (:class:`Clock`)
+    active_up = active - (c.tstar[at + 1] - sb_down)
+    k = g.min_up[gv]
+    ts = c.tstar[gv]
+    if ts < 0 and active_up < k:
+        ts = t
+    count = active_up
+    bad = c.tstar[at] - sb_bad > 0  # an active member DEGRADED (active ones all count)
+    if ts >= 0:
+        for i in range(s0, s1):
+            e = sb[i]
+            sm = state[g.mem_idx[e]]
+            if sm != DOWN and t >= ts + g.mem_wait[e]:
+                count += 1
+                if sm == DEGRADED:
+                    bad = True
+    if count < k:
+        return DOWN, ts
+    if active_up < active or bad:
+        return DEGRADED, ts
+    return UP, ts
+
+
+def _group(gv, t, c, g):
+    """Rule 4 for group ``gv`` at ``t``: (state, via, t* candidate), via −1 for a big group
+    (its cause is :func:`_eval_group`'s, a scan the caller makes only to record a change)."""
+    if g.mem_ptr[gv + 1] - g.mem_ptr[gv] > BIG_GROUP:
+        gs, ts = _group_state(gv, t, c, g)
+        return gs, -1, ts
+    return _eval_group(gv, t, c, g)
+
+
 def _eval_group(gv, t, c, g):
-    """Rule 4 for group ``gv`` at ``t``. Returns (state, via, t* candidate)."""
+    """Rule 4 for group ``gv`` at ``t`` by a scan of all members. Returns (state, via,
+    t* candidate). O(members): the kernel calls it only for the cause of a change it records
+    (:func:`_group_state` gives the state)."""
     state, down_since, bad_since, idr = c.state, c.down_since, c.bad_since, g.id_rank
-    mptr, midx, standby = g.mem_ptr, g.mem_idx, g.mem_standby
+    mptr, midx, wait = g.mem_ptr, g.mem_idx, g.mem_wait
     k = g.min_up[gv]
     active_up = 0
     for e in range(mptr[gv], mptr[gv + 1]):
-        if not standby[e] and state[midx[e]] != DOWN:
+        if wait[e] < 0 and state[midx[e]] != DOWN:
             active_up += 1
     ts = c.tstar[gv]
     if ts < 0 and active_up < k:
@@ -136,12 +219,12 @@ def _eval_group(gv, t, c, g):
         if sm == DOWN:
             if _later(m, down_since[m], down_via, down_since[max(down_via, 0)], idr):
                 down_via = m
-            if not standby[e] and _later(
+            if wait[e] < 0 and _later(
                 m, down_since[m], active_down_via, down_since[max(active_down_via, 0)], idr
             ):
                 active_down_via = m
             continue
-        if (not standby[e]) or (ts >= 0 and t >= ts + g.mem_activation[e]):
+        if wait[e] < 0 or (ts >= 0 and t >= ts + wait[e]):
             count += 1
             if sm == DEGRADED and _later(m, bad_since[m], deg_via, bad_since[max(deg_via, 0)], idr):
                 deg_via = m
@@ -159,13 +242,18 @@ def _evaluate(v, t, c, g, f):
 
     Among several causes of the worst state the component's own failure comes first, then the
     dependency with the smallest id (so the answer does not depend on the order edges were
-    listed or stored in), then the group rule.
+    listed or stored in), then the group rule. For the group rule (``R_GROUP``) of a big group
+    the via is left at −1: finding the member costs a scan of all members, which the caller
+    makes (:func:`_eval_group`, same instant, same states) only when it records the change.
     """
     ts = c.tstar[v]
     gs = UP
     gvia = -1
     if g.min_up[v] > 0:  # t* depends on the members only, whatever else holds the group down
-        gs, gvia, ts = _eval_group(v, t, c, g)
+        if g.mem_ptr[v + 1] - g.mem_ptr[v] > BIG_GROUP:
+            gs, ts = _group_state(v, t, c, g)
+        else:
+            gs, gvia, ts = _eval_group(v, t, c, g)
     if _failed_at(v, t, f):
         return DOWN, R_FAILED, -1, ts
     state, down_since, bad_since, idr = c.state, c.down_since, c.bad_since, g.id_rank
@@ -203,8 +291,8 @@ def _evaluate(v, t, c, g, f):
 def _standbys_due(gv, ts, r, g, future):
     """Once a group's ``t*`` is known, its standbys count from ``t* + activation``: wake it then."""
     for e in range(g.mem_ptr[gv], g.mem_ptr[gv + 1]):
-        if g.mem_standby[e] and g.mem_activation[e] > 0:
-            heapq.heappush(future, (np.int64(ts + g.mem_activation[e]), np.int64(r)))
+        if g.mem_wait[e] > 0:  # a standby (active: −1) that takes time to activate
+            heapq.heappush(future, (np.int64(ts + g.mem_wait[e]), np.int64(r)))
 
 
 def propagate_kernel(g, f, failed):
@@ -214,15 +302,17 @@ def propagate_kernel(g, f, failed):
     n = len(g.rank)
     rank, scc_ptr, dnt, grp = g.rank, g.scc_ptr, g.dependents, g.groups
     dep, mem = g.dependencies, g.members
-    rules = Rules(dep.ptr, dep.idx, dep.hard, dep.tol, mem.ptr, mem.idx, mem.standby,
-                  mem.activation, g.min_up, g.id_rank)  # fmt: skip
+    rules = Rules(dep.ptr, dep.idx, dep.hard, dep.tol, mem.ptr, mem.idx, g.mem_wait, g.min_up,
+                  g.id_rank, g.standby)  # fmt: skip
+    big_ptr, big_idx = g.big_groups.ptr, g.big_groups.idx
     c = Clock(
         np.zeros(n, dtype=np.int8),
         np.full(n, INF, dtype=np.int64),
         np.full(n, INF, dtype=np.int64),
-        np.full(n, -1, dtype=np.int64),
+        np.full(n + (2 * n if len(big_idx) > 0 else 0), -1, dtype=np.int64),
     )
     state, down_since, bad_since, tstar = c.state, c.down_since, c.bad_since, c.tstar
+    tstar[n:] = 0  # the member counts: all UP
     prev_state = np.zeros(n, dtype=np.int8)
     out_node = [np.int64(0)]
     out_t = [np.int64(0)]
@@ -246,9 +336,19 @@ def propagate_kernel(g, f, failed):
     nscc = len(scc_ptr) - 1
     queued = np.full(nscc, -1, dtype=np.int64)  # the instant a rank was last queued at
     # the current instant: a flag per rank, scanned upwards (every rank an instant queues lies
-    # above the one being processed: topological order), eight flags at a time where empty
+    # above the one being processed: topological order), eight flags at a time where empty.
+    # Above them, a flag per 64 ranks (blk1) and per 4096 (blk2), set with the rank's, read
+    # eight at a time too: an empty stretch is skipped 8, 64, 512, 4096 or 32768 ranks at a
+    # step, so an instant that queues a few far-apart ranks (a group whose members change one by
+    # one) costs O(log), not O(ranks between them). A block flag is a hint: set whenever one of
+    # its ranks is pending, cleared when the scan leaves the block (nothing behind the scan is
+    # pending); one left set costs a look inside, never an answer.
     pending = np.zeros(((nscc + 7) // 8 + 1) * 8, dtype=np.uint8)
     words = pending.view(np.uint64)
+    blk1 = np.zeros(((nscc >> 9) + 1) * 8, dtype=np.uint8)
+    words1 = blk1.view(np.uint64)
+    blk2 = np.zeros(((nscc >> 15) + 1) * 8, dtype=np.uint8)
+    words2 = blk2.view(np.uint64)
     changed = [np.int64(0)]
     while len(future) > 0:
         t = future[0][0]
@@ -259,17 +359,31 @@ def propagate_kernel(g, f, failed):
             if queued[r0] != t:
                 queued[r0] = t
                 pending[r0] = 1
+                blk1[r0 >> 6] = 1
+                blk2[r0 >> 12] = 1
                 if r0 < lo_r:
                     lo_r = r0
                 if r0 > hi_r:
                     hi_r = r0
         r = lo_r
         while r <= hi_r:
+            if (r & 63) == 0 and r > 0:  # the scan leaves a block: nothing in it is pending
+                blk1[(r >> 6) - 1] = 0
+                if (r & 4095) == 0:
+                    blk2[(r >> 12) - 1] = 0
             if pending[r] == 0:
-                if (r & 7) == 0 and words[r >> 3] == 0:
-                    r += 8
-                else:
+                if (r & 7) != 0 or words[r >> 3] != 0:
                     r += 1
+                elif (r & 63) != 0 or blk1[r >> 6] != 0:
+                    r += 8
+                elif (r & 511) != 0 or words1[r >> 9] != 0:
+                    r += 64
+                elif (r & 4095) != 0 or blk2[r >> 12] != 0:
+                    r += 512
+                elif (r & 32767) != 0 or words2[r >> 15] != 0:
+                    r += 4096
+                else:
+                    r += 32768
                 continue
             pending[r] = 0
             changed.clear()
@@ -283,6 +397,10 @@ def propagate_kernel(g, f, failed):
                     _standbys_due(v, ts, r, rules, future)
                 old = state[v]
                 if ns != old:
+                    if rule == R_GROUP and via < 0:
+                        via = _eval_group(v, t, c, rules)[1]
+                    if big_ptr[v + 1] > big_ptr[v]:  # a member of some big group
+                        _recount(v, old, ns, big_ptr, big_idx, tstar)
                     prev_state[v] = old
                     state[v] = ns
                     if ns == DOWN:
@@ -309,6 +427,8 @@ def propagate_kernel(g, f, failed):
                     prev_state[v] = state[v]
                     saved_down[v - lo] = down_since[v]
                     saved_bad[v - lo] = bad_since[v]
+                    if state[v] != UP and big_ptr[v + 1] > big_ptr[v]:
+                        _recount(v, state[v], UP, big_ptr, big_idx, tstar)
                     state[v] = UP
                     down_since[v] = INF
                     bad_since[v] = INF
@@ -345,6 +465,10 @@ def propagate_kernel(g, f, failed):
                         in_cur[v - lo] = False
                     ns, rule, via, ts = _evaluate(v, t, c, rules, f)
                     if ns > state[v]:
+                        if rule == R_GROUP and via < 0:
+                            via = _eval_group(v, t, c, rules)[1]
+                        if big_ptr[v + 1] > big_ptr[v]:
+                            _recount(v, state[v], ns, big_ptr, big_idx, tstar)
                         state[v] = ns
                         new_rule[v - lo] = rule
                         new_via[v - lo] = via
@@ -368,7 +492,7 @@ def propagate_kernel(g, f, failed):
                         v += 1
                 for v in range(lo, hi):
                     if g.min_up[v] > 0 and tstar[v] < 0:
-                        _s, _v, ts = _eval_group(v, t, c, rules)
+                        _s, _v, ts = _group(v, t, c, rules)
                         if ts >= 0:
                             tstar[v] = ts
                             _standbys_due(v, ts, r, rules, future)
@@ -389,6 +513,8 @@ def propagate_kernel(g, f, failed):
                     if (tau == 0 or ns < old) and queued[ra] != t:
                         queued[ra] = t
                         pending[ra] = 1
+                        blk1[ra >> 6] = 1
+                        blk2[ra >> 12] = 1
                         hi_r = max(hi_r, ra)
                     # the tolerance starts running when the dependency goes DOWN (any edge) or
                     # starts to be DOWN-or-DEGRADED (hard edges)
@@ -402,6 +528,8 @@ def propagate_kernel(g, f, failed):
                     if queued[rg] != t:
                         queued[rg] = t
                         pending[rg] = 1
+                        blk1[rg >> 6] = 1
+                        blk2[rg >> 12] = 1
                         hi_r = max(hi_r, rg)
             r += 1
     return (
@@ -414,4 +542,14 @@ def propagate_kernel(g, f, failed):
 
 
 #: the kernel and the helpers it calls, helpers first (for :func:`impactgraph.engine._jit.kernels`)
-KERNELS = ("_failed_at", "_later", "_eval_group", "_evaluate", "_standbys_due", "propagate_kernel")
+KERNELS = (
+    "_failed_at",
+    "_later",
+    "_recount",
+    "_group_state",
+    "_eval_group",
+    "_group",
+    "_evaluate",
+    "_standbys_due",
+    "propagate_kernel",
+)

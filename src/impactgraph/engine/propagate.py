@@ -94,20 +94,42 @@ def _topology(graph: Graph) -> Topology:
     by_id = sorted(range(n), key=g.ids.__getitem__)
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[np.asarray(by_id, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+    members = Membership(*_permute_csr(mem.ptr, order, inv, mem.idx, mem.standby, mem.activation))
     kg = KernelGraph(
         rank=rank_old[order],
         scc_ptr=scc_ptr,
         # the rules never read edge types: the kernel's copy leaves them out (empty)
         dependencies=_untyped(_permute_csr(dep.ptr, order, inv, dep.idx, dep.hard, dep.tol)),
         dependents=_untyped(_permute_csr(dnt.ptr, order, inv, dnt.idx, dnt.hard, dnt.tol)),
-        members=Membership(
-            *_permute_csr(mem.ptr, order, inv, mem.idx, mem.standby, mem.activation)
-        ),
+        members=members,
         groups=Csr(*_permute_csr(g.groups.ptr, order, inv, g.groups.idx)),
         min_up=g.min_up[order],
         id_rank=id_rank[order],
+        **_group_arrays(n, *members),
     )
     return Topology(order=order, inv=inv, kernel_graph=kg)
+
+
+def _group_arrays(n: int, ptr: I64, idx: I64, standby: Any, activation: I64) -> dict[str, Any]:
+    """What the kernel reads of the (renumbered) member edges besides the edges themselves:
+    each edge's wait (activation if standby, −1 if active), each group's standby edges (CSR in
+    one array) and, for each member, its groups of more than ``BIG_GROUP`` members (CSR)."""
+    sb_edge = np.flatnonzero(standby).astype(np.int64)
+    sb_cum = np.zeros(len(standby) + 1, dtype=np.int64)
+    np.cumsum(standby, out=sb_cum[1:])
+    packed = np.concatenate([sb_cum[ptr] + (n + 1), sb_edge]).astype(np.int64)
+    sizes = np.diff(ptr)
+    big_edge = np.repeat(sizes > _kernel.BIG_GROUP, sizes)
+    big_member = idx[big_edge].astype(np.int64)
+    by_member = np.argsort(big_member, kind="stable")
+    big_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(big_member, minlength=n), out=big_ptr[1:])
+    big_group = np.repeat(np.arange(n, dtype=np.int64), sizes)[big_edge][by_member]
+    return {
+        "mem_wait": np.where(standby, activation, -1).astype(np.int64),
+        "standby": packed,
+        "big_groups": Csr(big_ptr, big_group),
+    }
 
 
 def _failure_arrays(n: int, roots: list[RootFailure]) -> tuple[Failures, I64]:
