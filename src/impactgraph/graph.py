@@ -345,6 +345,12 @@ class Graph:
         """The kind of node ``v``."""
         return KIND_CODES[int(self.kind[v])]
 
+    def id_rank(self) -> I64:
+        """Each node's position among the ids in sorted order, once per graph: ties between
+        causes, steps and chains go by id, whatever order the model or a store listed them in.
+        """
+        return derived(self, "id-rank", _id_rank)
+
     def edge_sources(self) -> I64:
         """The source node of every edge in :attr:`dependencies` order."""
         return derived(
@@ -374,6 +380,21 @@ def derived(graph: Graph, key: str, build: Callable[[Graph], _D]) -> _D:
     value = build(graph)
     with _DERIVED_LOCK:
         return cache.setdefault(key, value)  # type: ignore[no-any-return]
+
+
+def _id_rank(graph: Graph) -> I64:
+    ids = graph.ids
+    if any("\x00" in cid for cid in ids):  # numpy's strings drop trailing NULs: sort in Python
+        order = np.asarray(sorted(range(graph.n), key=ids.__getitem__), dtype=np.int64)
+    else:  # code point order, as Python sorts str; bytes when ASCII (faster)
+        try:
+            text = np.array(ids, dtype="S")
+        except UnicodeEncodeError:
+            text = np.array(ids, dtype="U")
+        order = np.argsort(text, kind="stable")
+    rank = np.empty(graph.n, dtype=np.int64)
+    rank[order] = np.arange(graph.n, dtype=np.int64)
+    return _frozen(rank)
 
 
 def group_columns(

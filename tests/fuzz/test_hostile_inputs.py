@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from fuzz.strategies import failure_specs, ids, model_texts, scenario_texts
 from impactgraph.cli.main import cli
+from impactgraph.engine.scenario import failure_spec
 from impactgraph.modelfile import load_model_file
 from impactgraph.render.formats import FORMULA_START
 
@@ -214,7 +215,7 @@ def test_every_id_that_validates_can_be_failed_and_reads_back(workdir: Path, cid
         event("id refused")
         return
     event("id accepted")
-    args = ["--model", str(path), "--fail", "id:" + json.dumps(cid)]
+    args = ["--model", str(path), "--fail", failure_spec(cid)]
     result = run("impact", *args, "--format", "json")
     if result.exit_code != 0:
         raise AssertionError(f"a valid id cannot be failed: {cid!r}: {result.output}")

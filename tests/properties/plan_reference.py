@@ -348,3 +348,16 @@ class Reference:
 def reference_plan(model: Model, impact: Any, capacity: Any = None) -> dict[str, Any]:
     """The reference plan: capacity None (unlimited), an int (crews), or {team: crews}."""
     return Reference(model, impact).run(capacity)
+
+
+#: no time in a plan answer may come near the planner's internal "never" (2**62)
+NEVER = 2**62
+
+
+def leaks(value: Any) -> list[Any]:
+    """Numbers ≥ :data:`NEVER` anywhere in a JSON answer."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in leaks(v)]
+    if isinstance(value, list | tuple):
+        return [x for v in value for x in leaks(v)]
+    return [value] if isinstance(value, int | float) and value >= NEVER else []

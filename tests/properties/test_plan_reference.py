@@ -19,7 +19,6 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
@@ -31,7 +30,7 @@ from impactgraph.engine.scenario import Failure, Scenario
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Kind, Member, MemberMode, Model, Strength
 
-from .plan_reference import reference_plan
+from .plan_reference import leaks, reference_plan
 from .strategies import Case
 
 EXAMPLES = int(os.environ.get("PLAN_REFERENCE_EXAMPLES", "300"))
@@ -41,7 +40,6 @@ PROFILE = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TRIED: Counter[str] = Counter()
-NEVER = 2**62  # no time in an answer may come near the planner's old sentinel
 
 M = 60
 PLAIN = [Kind.SERVICE, Kind.INFRASTRUCTURE, Kind.BUSINESS_SERVICE]
@@ -132,15 +130,6 @@ def cases(draw: st.DrawFn) -> Case:
     return Case(Model.build(comps, deps), Scenario(failures=failures))
 
 
-def _leaks(value: Any) -> list[Any]:
-    """Numbers ≥ 2**62 anywhere in a JSON answer."""
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _leaks(v)]
-    if isinstance(value, list | tuple):
-        return [x for v in value for x in _leaks(v)]
-    return [value] if isinstance(value, int | float) and value >= NEVER else []
-
-
 def differences(case: Case, capacity: Capacity | None) -> list[str]:
     """Where the planner and the reference disagree on this case (empty: nowhere)."""
     model = case.model
@@ -150,7 +139,7 @@ def differences(case: Case, capacity: Capacity | None) -> list[str]:
     want = reference_plan(model, impact, capacity)
     note(f"reference: {want}")
     note(f"planner: {got.as_dict()}")
-    out = [f"leak {x}" for x in _leaks(got.as_dict())]
+    out = [f"leak {x}" for x in leaks(got.as_dict())]
     out += [f"never {s['components']}" for s in want["steps"] if s["start"] is None]
     ref_steps = {frozenset(s["components"]): s for s in want["steps"]}
     got_steps = {frozenset(s.components): s for s in got.steps}

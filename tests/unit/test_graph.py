@@ -128,3 +128,13 @@ def test_derived_data_is_kept_beside_the_graph_once_and_dies_with_it() -> None:
     del g
     gc.collect()
     assert len(graph_module._DERIVED) == before - 1
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["b", "a", "ab", "A"], ["é", "e", "z", "ü"], ["a\x00", "a", "a\x00b", "\x00"]],
+    ids=["ascii", "unicode", "nul"],
+)
+def test_id_rank_is_the_position_in_python_string_order(ids: list[str]) -> None:
+    g = Graph.from_model(Model.build([Component(id=i, kind=Kind.SITE) for i in ids], []))
+    assert [sorted(ids).index(i) for i in ids] == g.id_rank().tolist()

@@ -28,26 +28,18 @@ from impactgraph.engine.scenario import Failure, Scenario
 from impactgraph.errors import InternalError
 from impactgraph.graph import Graph
 from impactgraph.modelfile import parse_model_text
+from properties.plan_reference import leaks
 
 M = 60
 H = 60 * M
-NEVER = 2**62
 
 
 def _plan(text: str, failures: list[Failure], capacity: Capacity | None = None) -> Plan:
     model = parse_model_text(text)
     graph = Graph.from_model(model)
     p = plan(graph, propagate(graph, Scenario(failures=tuple(failures))), capacity)
-    assert not _leaks(p.as_dict()), p.as_dict()
+    assert not leaks(p.as_dict()), p.as_dict()
     return p
-
-
-def _leaks(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _leaks(v)]
-    if isinstance(value, list | tuple):
-        return [x for v in value for x in _leaks(v)]
-    return [value] if isinstance(value, int | float) and value >= NEVER else []
 
 
 def _times(p: Plan) -> dict[str, tuple[str, int, int]]:

@@ -232,12 +232,6 @@ def _timelines_from(rec: Records) -> dict[str, list[Interval]]:
     return {cid: out[cid] for cid in sorted(out, key=lambda c: (first[c], c))}
 
 
-def overlap(start: int, end: int | None, horizon: int) -> int:
-    """Seconds of ``[start, end)`` that fall inside ``[0, horizon)``."""
-    hi = horizon if end is None else min(end, horizon)
-    return max(0, hi - max(start, 0))
-
-
 def _distinct_sorted(a: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Distinct values of an already sorted array."""
     if len(a) == 0:

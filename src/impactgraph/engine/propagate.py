@@ -90,10 +90,6 @@ def _topology(graph: Graph) -> Topology:
     scc_ptr = np.zeros(ncomp + 1, dtype=np.int64)
     np.cumsum(np.bincount(rank_old, minlength=ncomp), out=scc_ptr[1:])
     dep, dnt, mem = g.dependencies, g.dependents, g.members
-    # causes break ties by id, whatever order the model listed (or a store read) things in
-    by_id = sorted(range(n), key=g.ids.__getitem__)
-    id_rank = np.empty(n, dtype=np.int64)
-    id_rank[np.asarray(by_id, dtype=np.int64)] = np.arange(n, dtype=np.int64)
     members = Membership(*_permute_csr(mem.ptr, order, inv, mem.idx, mem.standby, mem.activation))
     kg = KernelGraph(
         rank=rank_old[order],
@@ -104,7 +100,7 @@ def _topology(graph: Graph) -> Topology:
         members=members,
         groups=Csr(*_permute_csr(g.groups.ptr, order, inv, g.groups.idx)),
         min_up=g.min_up[order],
-        id_rank=id_rank[order],
+        id_rank=g.id_rank()[order],  # causes break ties by id
         **_group_arrays(n, *members),
     )
     return Topology(order=order, inv=inv, kernel_graph=kg)

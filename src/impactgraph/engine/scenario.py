@@ -281,8 +281,7 @@ def resolve(graph: Graph, scenario: Scenario) -> list[RootFailure]:
             if meant and meant != f.target and meant in graph.index:
                 raise UnknownComponentError(
                     f.target,
-                    f"the model has a component {quote(meant)}: name it with "
-                    f"id:{json.dumps(meant, ensure_ascii=False)}",
+                    f"the model has a component {quote(meant)}: name it with {failure_spec(meant)}",
                 ) from None
             raise
         for v in nodes:

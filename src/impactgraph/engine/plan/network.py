@@ -279,7 +279,7 @@ def _unit_columns(
     np.maximum.at(rate, comp, graph.rates()[p_nodes] * step_node)
     m0 = len(p_nodes)
     node_rank = np.empty(m0, dtype=np.int64)
-    node_rank[np.argsort(id_rank(graph)[p_nodes], kind="stable")] = np.arange(m0)
+    node_rank[np.argsort(graph.id_rank()[p_nodes], kind="stable")] = np.arange(m0)
     rank = np.full(m, m0, dtype=np.int64)
     np.minimum.at(rank, comp, node_rank)
     units = Units(
@@ -304,22 +304,3 @@ def plan_column(graph: Graph, name: str, default: int) -> I64:
         return np.fromiter((default if x is None else x for x in col), np.int64, count=len(col))
 
     return derived(graph, f"plan-column:{name}:{default}", build)
-
-
-def id_rank(graph: Graph) -> I64:
-    """Each node's position among the ids in sorted order, once per graph."""
-
-    def build(g: Graph) -> I64:
-        rank = np.empty(g.n, dtype=np.int64)
-        rank[np.argsort(_sortable(g.ids), kind="stable")] = np.arange(g.n)
-        return rank
-
-    return derived(graph, "plan-id-rank", build)
-
-
-def _sortable(ids: tuple[str, ...]) -> npt.NDArray[Any]:
-    """Ids as an array that sorts like the strings (bytes when ASCII: faster to sort)."""
-    try:
-        return np.array(ids, dtype="S")
-    except UnicodeEncodeError:
-        return np.asarray(ids)
