@@ -24,13 +24,14 @@ import dataclasses
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from impactgraph.errors import Issue, ModelError, ScenarioError, quote
+from impactgraph.errors import InternalError, Issue, ModelError, ScenarioError, quote
 
 Format = Literal["yaml", "json"]
 DocPath = tuple[str | int, ...]
@@ -224,6 +225,8 @@ def _parse_yaml(text: str, filename: str, error: type[ModelError] | type[Scenari
         fail(error, filename, None, f"YAML syntax error: {e}")
     except RecursionError:
         fail(error, filename, None, "the document is nested too deeply")
+    except ValueError as e:  # an integer past Python's digit limit (sys.get_int_max_str_digits)
+        fail(error, filename, None, _too_long_number(str(e)))
     finally:
         loader.dispose()
     if root is None:
@@ -330,6 +333,15 @@ def _yaml_paths(root: yaml.Node, paths: dict[int, DocPath]) -> None:
             todo.extend((item, (*path, i)) for i, item in enumerate(node.value))
 
 
+def _too_long_number(reason: str) -> str:
+    if "integer string conversion" not in reason:
+        raise InternalError(f"reading a document: {reason}")
+    return (
+        f"a number has more than {sys.get_int_max_str_digits()} digits; no field takes a "
+        "number that long"
+    )
+
+
 def _parse_json(text: str, filename: str, error: type[ModelError] | type[ScenarioError]) -> Parsed:
     found_duplicate = False
 
@@ -340,8 +352,15 @@ def _parse_json(text: str, filename: str, error: type[ModelError] | type[Scenari
             found_duplicate = True
         return out
 
+    def parse_int(digits: str) -> int:
+        try:
+            return int(digits)
+        except ValueError as e:  # past Python's digit limit: say where
+            line = text.count("\n", 0, max(text.find(digits), 0)) + 1
+            return fail(error, filename, line, _too_long_number(str(e)))  # type: ignore[no-any-return]
+
     try:
-        document = json.loads(text, object_pairs_hook=pairs_to_dict)
+        document = json.loads(text, object_pairs_hook=pairs_to_dict, parse_int=parse_int)
     except json.JSONDecodeError as e:
         fail(error, filename, e.lineno, f"JSON syntax error: {e.msg} (column {e.colno})")
     except RecursionError:

@@ -15,7 +15,15 @@
     │   ├── UnknownComponentError     2   404  unknown-component   an id not in the model
     │   ├── UnknownDependencyError    2   404  unknown-dependency  an edge key not in the model
     │   ├── StoreUrlError             2   400  bad-store-url       a store URL of an unknown form
-    │   └── NoModelError              2   404  no-model            no store there, or an empty one
+    │   ├── NoModelError              2   404  no-model            no store there, or an empty one
+    │   ├── VersionConflictError      2   412  version-conflict    a write made for another version
+    │   ├── ConflictError             2   409  conflict            exists already, or still named
+    │   ├── TooLargeError             2   413  too-large           a body or model above the limits
+    │   ├── MalformedBodyError        2   400  malformed-body      a body that cannot be read
+    │   ├── RequestError              2   422  invalid-request     parameters that fit no schema
+    │   ├── UnknownApiKeyError        2   404  unknown-api-key     an API key id the store lacks
+    │   ├── NotAuthenticatedError     2   401  unauthenticated     no API key, or not a valid one
+    │   └── ForbiddenError            2   403  forbidden           a key whose role is too low
     └── StoreError                    2   503  store               cannot do what was asked
         ├── StoreUnavailableError     2   503  store-unavailable   cannot reach / open the store
         └── StoreIntegrityError       2   500  store-integrity     it holds something impossible
@@ -201,6 +209,73 @@ class StoreUrlError(InputError, problem="bad-store-url", title="Bad store URL"):
 
 class NoModelError(InputError, problem="no-model", title="No model", status=404):
     """Nothing to read: no store at that path, or a store that holds no model yet."""
+
+
+class VersionConflictError(
+    InputError, problem="version-conflict", title="Version conflict", status=412
+):
+    """A write that expected the model at one version found it at another (someone else wrote
+    in between); nothing was changed. ``expected`` and ``actual`` are the two versions.
+
+    >>> VersionConflictError(expected=5, actual=7).args[0]
+    'the model is at version 7, not 5: read it again and retry'
+    """
+
+    def __init__(self, *, expected: int, actual: int) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"the model is at version {actual}, not {expected}: read it again and retry"
+        )
+
+
+class ConflictError(InputError, problem="conflict", title="Conflict", status=409):
+    """A write that would clash with what the model holds: an id that exists already, or a
+    delete that would leave dependencies or group members naming nothing. ``issues`` name
+    each clashing component and field."""
+
+    def __init__(self, message: str, issues: list[Issue] | None = None) -> None:
+        self.issues = list(issues or ())
+        super().__init__(message)
+
+
+class TooLargeError(InputError, problem="too-large", title="Too large", status=413):
+    """A request body, or the model a write would leave, above the server's limits."""
+
+
+class MalformedBodyError(InputError, problem="malformed-body", title="Malformed body"):
+    """A request body that is not UTF-8 JSON (or YAML where that is accepted), or of a
+    content type the route does not take; ``line`` where known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(message)
+
+
+class RequestError(InputError, problem="invalid-request", title="Invalid request", status=422):
+    """Query, path or body values that do not fit the route's schema; every one is listed."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = list(issues)
+        n = len(self.issues)
+        listed = "; ".join(str(i) for i in self.issues[:MAX_LISTED_ISSUES])
+        super().__init__(f"{n} error{'s' if n != 1 else ''} in request: {listed}")
+
+
+class UnknownApiKeyError(
+    InputError, problem="unknown-api-key", title="Unknown API key", status=404
+):
+    """An API key id that the store does not hold."""
+
+
+class NotAuthenticatedError(
+    InputError, problem="unauthenticated", title="Not authenticated", status=401
+):
+    """A request without an API key, or with one that is unknown, revoked or malformed."""
+
+
+class ForbiddenError(InputError, problem="forbidden", title="Forbidden", status=403):
+    """A valid API key whose role does not allow the request."""
 
 
 class StoreError(ImpactGraphError, problem="store", title="Store error", status=503, exit_code=2):

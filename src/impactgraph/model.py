@@ -128,6 +128,55 @@ Money = Annotated[
 ]
 Count = Annotated[int, _not_bool("a count; write a whole number")]
 
+#: where a component came from: a system's name (``servicenow``, ``backstage``, ``csv``, ``api``)
+SOURCE_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+MAX_SOURCE = 64
+#: the longest key in a source (a ServiceNow sys_id, a Backstage ref ``kind:namespace/name``)
+MAX_EXTERNAL_ID = 512
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def valid_source(value: object) -> bool:
+    """Whether ``value`` may be a component's ``source``: 1–64 letters, digits, ``.``, ``_``
+    or ``-``."""
+    return isinstance(value, str) and SOURCE_PATTERN.fullmatch(value) is not None
+
+
+def valid_external_id(value: object) -> bool:
+    """Whether ``value`` may be a component's ``external_id``: 1–512 characters, none of them
+    a control character."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_EXTERNAL_ID
+        and _CONTROL.search(value) is None
+    )
+
+
+def _source(value: object) -> object:
+    if isinstance(value, str) and not valid_source(value):
+        raise ValueError(
+            f"source {quote(value)} must be 1 to {MAX_SOURCE} letters, digits, '.', '_' or '-' "
+            "(the system the component came from, e.g. servicenow, backstage, csv, api)"
+        )
+    return value
+
+
+def _external_id(value: object) -> object:
+    if isinstance(value, str) and not valid_external_id(value):
+        if not value:
+            raise ValueError("is empty; write the component's key in its source or leave it out")
+        if len(value) > MAX_EXTERNAL_ID:
+            raise ValueError(
+                f"external_id is {len(value)} characters long; at most {MAX_EXTERNAL_ID} are "
+                "allowed"
+            )
+        raise ValueError(f"external_id {quote(value)} holds a control character")
+    return value
+
+
+Source = Annotated[str, BeforeValidator(_source)]
+ExternalId = Annotated[str, BeforeValidator(_external_id)]
+
 _STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 # ---------------------------------------------------------------------------------------------
@@ -166,6 +215,11 @@ class Component(BaseModel):
     owner: str | None = None
     team: str | None = None
     tags: tuple[str, ...] = ()
+    #: the system the component came from (``servicenow``, ``backstage``, ``csv``, ``api``);
+    #: provenance only, the engine never reads it
+    source: Source | None = None
+    #: the component's key in ``source`` (a ServiceNow sys_id, a Backstage ref)
+    external_id: ExternalId | None = None
     min_up: Count | None = Field(default=None, le=MAX_MIN_UP)
     members: tuple[Member, ...] = ()
 
@@ -234,8 +288,9 @@ def check_references(
     """Every cross-reference problem of SPEC §5 at once.
 
     Duplicate ids, dependencies on unknown ids, self-dependencies, duplicate edges, a group
-    without members, ``min_up`` outside 1..members, members or ``min_up`` on a non-group.
-    ``dep_paths[i]`` is where dependency *i* was written (to find its line).
+    without members, ``min_up`` outside 1..members, members or ``min_up`` on a non-group, an
+    ``external_id`` without a ``source``, two components with the same ``(source,
+    external_id)``. ``dep_paths[i]`` is where dependency *i* was written (to find its line).
     """
     issues: list[Issue] = []
     if len(components) > MAX_COMPONENTS:
@@ -245,7 +300,10 @@ def check_references(
     counts = Counter(c.id for c in components)
     ids = set(counts)
     first_seen: set[str] = set()
+    provenance: dict[tuple[str, str], str] = {}
     for i, c in enumerate(components):
+        if c.external_id is not None:
+            _check_provenance(c, i, provenance, issues)
         if counts[c.id] > 1:
             if c.id in first_seen:
                 issues.append(
@@ -388,6 +446,38 @@ def check_references(
             )
         seen_edges.add(key)
     return issues
+
+
+def _check_provenance(
+    c: Component, i: int, seen: dict[tuple[str, str], str], issues: list[Issue]
+) -> None:
+    """An ``external_id`` needs its ``source``, and names one component of that source."""
+    assert c.external_id is not None
+    where: tuple[str | int, ...] = ("components", i, "external_id")
+    if c.source is None:
+        issues.append(
+            Issue(
+                "external_id needs a source: say which system the key belongs to "
+                "(e.g. source: servicenow)",
+                component=c.id,
+                field="external_id",
+                path=where,
+            )
+        )
+        return
+    key = (c.source, c.external_id)
+    first = seen.setdefault(key, c.id)
+    if first != c.id:
+        issues.append(
+            Issue(
+                f"components {quote(first)} and {quote(c.id)} have the same source "
+                f"{quote(c.source)} and external_id {quote(c.external_id)}; a component of a "
+                "source is in the model once",
+                component=c.id,
+                field="external_id",
+                path=where,
+            )
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,6 +643,10 @@ def model_to_document(model: Model) -> dict[str, Any]:
                 doc[f] = format_duration(v)
         if c.tags:
             doc["tags"] = list(c.tags)
+        for f in ("source", "external_id"):
+            v = getattr(c, f)
+            if v is not None:
+                doc[f] = v
         if c.min_up is not None:
             doc["min_up"] = c.min_up
         if c.members:

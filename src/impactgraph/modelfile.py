@@ -33,7 +33,7 @@ import functools
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,6 +53,7 @@ from impactgraph.document import (
 )
 from impactgraph.errors import Issue, ModelError, quote
 from impactgraph.model import (
+    Component,
     ComponentIn,
     Dependency,
     DependencyIn,
@@ -76,7 +77,53 @@ def parse_model_text(text: str, filename: str = "<model>", fmt: Format | None = 
 
 
 def _parse_model(text: str, filename: str, fmt: Format) -> Model:
-    parsed = parse(text, filename, fmt, ModelError)
+    return _model_of(parse(text, filename, fmt, ModelError), filename)
+
+
+def read_model_document(parsed: Parsed, filename: str) -> Model:
+    """The model of a parsed model document (an HTTP request's body, say), checked exactly as
+    a model file is: one :class:`ModelError` with every issue, each with its line."""
+    with no_gc():
+        return _model_of(parsed, filename)
+
+
+def check_parts(
+    document: dict[str, Any], known: Collection[str]
+) -> tuple[list[Component], list[Dependency]]:
+    """The components and dependencies of ``{"components": [...], "dependencies": [...]}``
+    (the lists of a model file, as a bulk write sends them), checked as a model file's are:
+    fields with the same messages, references against what is sent and ``known`` (the ids
+    a store holds), group and dependency rules.
+
+    Raises one :class:`ModelError` with every issue; their paths point into ``document``
+    (no file or line: the caller knows where the document came from).
+
+    >>> comps, deps = check_parts({"components": [{"id": "h1", "kind": "infrastructure",
+    ...                                           "needs": ["dc1"]}]}, known={"dc1"})
+    >>> [c.id for c in comps], [(d.source, d.target) for d in deps]
+    (['h1'], [('h1', 'dc1')])
+    """
+    whole = {"version": 1, **document}
+    try:
+        spec = ModelIn.model_validate(whole)
+    except ValidationError as e:
+        errors = e.errors()
+        raise ModelError(
+            [
+                _issue_from_error(err, whole, suggest=n < _MAX_SUGGESTIONS)
+                for n, err in enumerate(errors)
+            ]
+            + _salvaged_reference_issues(whole, errors, known)
+        ) from None
+    components, dependencies, paths = spec.normalise()
+    stand_ins = _stand_ins(components, dependencies, known)
+    issues = check_references([*components, *stand_ins], dependencies, paths)
+    if issues:
+        raise ModelError(issues)
+    return components, dependencies
+
+
+def _model_of(parsed: Parsed, filename: str) -> Model:
     issues = [
         Issue(
             f"key {quote(key)} is given twice (only one is allowed)",
@@ -117,14 +164,17 @@ def write_model_file(model: Model, path: str | os.PathLike[str]) -> None:
 
     The file is replaced atomically, so a reader never sees half a model.
     """
+    write_atomically(path, model_file_text(model, path))
+
+
+def model_file_text(model: Model, path: str | os.PathLike[str]) -> str:
+    """``model`` as the text of a model file at ``path``: JSON for ``.json``, else YAML."""
     doc = model_to_document(model)
-    target = Path(path)
-    if target.suffix.lower() == ".json":
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    else:
-        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-        text = yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-    write_atomically(target, text)
+    if Path(path).suffix.lower() == ".json":
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    return text
 
 
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
@@ -259,7 +309,9 @@ _SOME_DEPENDENCIES = TypeAdapter(
 )
 
 
-def _salvaged_reference_issues(document: Any, errors: list[ErrorDetails]) -> list[Issue]:
+def _salvaged_reference_issues(
+    document: Any, errors: list[ErrorDetails], known: Collection[str] = ()
+) -> list[Issue]:
     """Cross-reference issues among the parts of a schema-invalid document that did validate.
 
     Each component stays at its index (an unreadable one becomes a placeholder nobody can
@@ -304,7 +356,28 @@ def _salvaged_reference_issues(document: Any, errors: list[ErrorDetails]) -> lis
     paths = [p for p in paths if p[0] == "components"] + [
         ("dependencies", j) for j, d in top if d is not None
     ]
-    return check_references(components, dependencies + salvaged, paths + salvaged_paths)
+    return check_references(
+        components + _stand_ins(components, dependencies + salvaged, known),
+        dependencies + salvaged,
+        paths + salvaged_paths,
+    )
+
+
+def _stand_ins(
+    components: list[Component], dependencies: list[Dependency], known: Collection[str]
+) -> list[Component]:
+    """Placeholders for the ids in ``known`` that the dependencies and members name but the
+    components sent are not: references to them are good."""
+    if not known:
+        return []
+    sent = {c.id for c in components}
+    named = {d.source for d in dependencies} | {d.target for d in dependencies}
+    named |= {m.id for c in components for m in c.members}
+    return [
+        Component.model_construct(id=cid, kind=Kind.SERVICE)
+        for cid in sorted(named - sent)
+        if cid in known
+    ]
 
 
 def _salvage_component(

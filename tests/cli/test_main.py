@@ -75,7 +75,8 @@ def test_an_unexpected_exception_exits_1_without_traceback(
 
 
 def test_every_command_is_registered() -> None:
-    assert set(cli.list_commands(click.Context(cli))) == {*OWN_COMMANDS, "db"}
+    groups = {"db", "apikey", "import"}
+    assert set(cli.list_commands(click.Context(cli))) == {*OWN_COMMANDS, "serve", *groups}
 
 
 @pytest.mark.parametrize(

@@ -232,3 +232,25 @@ def test_every_valid_id_can_be_failed(component_id: str) -> None:
     assert roots[0].at == 0 and roots[0].end is None
     file_form = scenario_from_document({"failures": [{"target": id_target(component_id)}]})
     assert [r.id for r in resolve(graph, file_form)] == [component_id]
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_a_number_past_pythons_digit_limit_is_a_model_error(fmt: str, tmp_path: Path) -> None:
+    """An integer of 5,000 digits: Python refuses to convert it (ValueError); the reader says
+    so as a model error, exit 2, never an internal error."""
+    digits = "9" * 5000
+    if fmt == "json":
+        text = (
+            '{"version": 1,\n "components": [{"id": "a", "kind": "site", "tier": ' + digits + "}]}"
+        )
+    else:
+        text = f"version: 1\ncomponents:\n- id: a\n  kind: site\n  tier: {digits}\n"
+    with pytest.raises(ModelError, match="more than 4300 digits") as err:
+        parse_model_text(text, f"m.{fmt}")
+    if fmt == "json":
+        assert err.value.issues[0].line == 2
+    path = tmp_path / f"m.{fmt}"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output

@@ -18,13 +18,16 @@ from typing import Any
 import click
 
 from impactgraph import __version__
+from impactgraph.cli.apikey import apikey
 from impactgraph.cli.check import check
 from impactgraph.cli.db import db
 from impactgraph.cli.deps import deps
 from impactgraph.cli.diagram import diagram
 from impactgraph.cli.impact import explain, impact
+from impactgraph.cli.importing import import_group
 from impactgraph.cli.model_cmds import load, validate
 from impactgraph.cli.recover import recover
+from impactgraph.cli.serve import serve
 from impactgraph.errors import ImpactGraphError
 from impactgraph.render.formats import answering, discard_stdout
 
@@ -91,8 +94,9 @@ def cli() -> None:
     """
 
 
-for _command in (validate, load, impact, explain, recover, deps, diagram, check, db):
+for _command in (validate, load, impact, explain, recover, deps, diagram, check, db, serve, apikey):
     cli.add_command(_command)
+cli.add_command(import_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,8 +12,8 @@ hold (rows edited by hand) is a :class:`~impactgraph.errors.StoreIntegrityError`
 the table, row and column (:mod:`impactgraph.store._integrity`).
 
 >>> rows = StoredRows(
-...     components=[("dc1", "Site A", "site", *[None] * 11, None, None),
-...                 ("host1", None, "infrastructure", *[None] * 11, ["x"], None)],
+...     components=[("dc1", "Site A", "site", *[None] * 11, None, None, None, None),
+...                 ("host1", None, "infrastructure", *[None] * 11, ["x"], None, None, None)],
 ...     dependencies=[("host1", "dc1", "located_at", "hard", 0)],
 ...     members=[], holder="the store")
 >>> model = model_from_rows(rows)
@@ -48,6 +48,8 @@ ID_AT = COMPONENT_FIELDS.index("id")
 KIND_AT = COMPONENT_FIELDS.index("kind")
 TAGS_AT = COMPONENT_FIELDS.index("tags")
 MIN_UP_AT = COMPONENT_FIELDS.index("min_up")
+SOURCE_AT = COMPONENT_FIELDS.index("source")
+EXTERNAL_ID_AT = COMPONENT_FIELDS.index("external_id")
 
 KINDS: dict[str, Kind] = {k.value: k for k in Kind}
 STRENGTHS: dict[str, Strength] = {s.value: s for s in Strength}
@@ -122,9 +124,15 @@ _ALL_FIELDS: dict[type[BaseModel], set[str]] = {
 }
 
 
-def stand_in(component_id: str) -> Component:
-    """A placeholder for a component already in the store, so that references to it check."""
-    return Component.model_construct(id=component_id, kind=Kind.SERVICE)
+def stand_in(component_id: str, provenance: tuple[str, str] | None = None) -> Component:
+    """A placeholder for a component already in the store, so that references to it check;
+    with its ``(source, external_id)`` when that is what is checked."""
+    if provenance is None:
+        return Component.model_construct(id=component_id, kind=Kind.SERVICE)
+    source, external_id = provenance
+    return Component.model_construct(
+        id=component_id, kind=Kind.SERVICE, source=source, external_id=external_id
+    )
 
 
 def component(
@@ -221,6 +229,8 @@ def checked(rows: StoredRows) -> CheckedColumns:
         rule = COMPONENT_RULES.get(name)
         if rule is not None and name != "id":
             check_column(ids, cols[at], name, rule, holder)
+    if cols[EXTERNAL_ID_AT].count(None) != len(ids):  # C speed: most have none
+        _integrity.check_provenance(ids, cols[SOURCE_AT], cols[EXTERNAL_ID_AT], holder)
     kinds = cols[KIND_AT]
     check_column(ids, kinds, "kind", TEXT, holder)
     if set(kinds) - set(KINDS):

@@ -26,7 +26,15 @@ from typing import Any, NamedTuple
 
 from impactgraph.durations import MAX_SECONDS
 from impactgraph.errors import StoreIntegrityError
-from impactgraph.model import MAX_IMPACT_PER_HOUR, MAX_MIN_UP
+from impactgraph.model import (
+    MAX_EXTERNAL_ID,
+    MAX_IMPACT_PER_HOUR,
+    MAX_MIN_UP,
+    MAX_SOURCE,
+    valid_external_id,
+    valid_source,
+)
+from impactgraph.store.base import KEY_ROLES, ApiKeyRecord, valid_digest
 
 _NONE = type(None)
 #: the longest value quoted in a message
@@ -34,18 +42,25 @@ _QUOTE = 60
 
 
 class Rule(NamedTuple):
-    """The Python types a column may hold, the range of its numbers, and how to say so."""
+    """The Python types a column may hold, the range of its numbers, a test of its texts, and
+    how to say so."""
 
     types: frozenset[type]
     low: float | None
     high: float | None
     expected: str
+    #: a test every text value must pass (None: any text)
+    valid: Callable[[Any], bool] | None = None
 
 
 def _rule(
-    types: set[type], expected: str, low: float | None = None, high: float | None = None
+    types: set[type],
+    expected: str,
+    low: float | None = None,
+    high: float | None = None,
+    valid: Callable[[Any], bool] | None = None,
 ) -> Rule:
-    return Rule(frozenset(types), low, high, expected)
+    return Rule(frozenset(types), low, high, expected, valid)
 
 
 TEXT = _rule({str}, "text")
@@ -76,6 +91,16 @@ COMPONENT_RULES: Mapping[str, Rule] = {
     "min_up": _rule(
         {int, _NONE}, f"a whole number from 0 to {MAX_MIN_UP} or nothing", 0, MAX_MIN_UP
     ),
+    "source": _rule(
+        {str, _NONE},
+        f"1 to {MAX_SOURCE} letters, digits, '.', '_' or '-', or nothing",
+        valid=valid_source,
+    ),
+    "external_id": _rule(
+        {str, _NONE},
+        f"text of 1 to {MAX_EXTERNAL_ID} characters without control characters, or nothing",
+        valid=valid_external_id,
+    ),
 }
 
 
@@ -94,7 +119,11 @@ def damaged(holder: str, value: Any, where: str, expected: str) -> StoreIntegrit
 def _fits(value: Any, rule: Rule) -> bool:
     if type(value) not in rule.types:
         return False
-    if value is None or rule.low is None or rule.high is None:
+    if value is None:
+        return True
+    if rule.valid is not None:
+        return rule.valid(value)
+    if rule.low is None or rule.high is None:
         return True
     return bool(math.isfinite(value) and rule.low <= value <= rule.high)
 
@@ -107,17 +136,42 @@ def check_column(
     names the row of ``values[i]``."""
     found = set(map(type, values))
     if found <= rule.types:
-        if rule.low is None or rule.high is None:
+        if rule.valid is None and (rule.low is None or rule.high is None):
             return
-        numbers = list(compress(values, map(is_not, values, repeat(None))))
-        if not numbers:
+        given = list(compress(values, map(is_not, values, repeat(None))))
+        if rule.valid is not None:
+            if all(map(rule.valid, given)):
+                return
+        elif not given:
             return
-        finite = float not in found or all(map(math.isfinite, numbers))
-        if finite and rule.low <= min(numbers) and max(numbers) <= rule.high:
-            return
+        else:
+            finite = float not in found or all(map(math.isfinite, given))
+            if finite and rule.low <= min(given) and max(given) <= rule.high:
+                return
     for row, value in zip(rows, values, strict=True):
         if not _fits(value, rule):
             raise damaged(holder, value, f"{table} row {row!r}, column {column}", rule.expected)
+
+
+def check_provenance(
+    ids: Sequence[Any], sources: Sequence[Any], external_ids: Sequence[Any], holder: str
+) -> None:
+    """Every ``external_id`` (checked by :func:`check_column`) has its ``source``, and no two
+    components share a ``(source, external_id)``."""
+    seen: dict[tuple[Any, Any], Any] = {}
+    for cid, source, external_id in zip(ids, sources, external_ids, strict=True):
+        if external_id is None:
+            continue
+        where = f"components row {cid!r}, column"
+        if source is None:
+            raise damaged(holder, None, f"{where} source", "the source of its external_id")
+        first = seen.setdefault((source, external_id), cid)
+        if first != cid:
+            raise damaged(
+                holder, external_id, f"{where} external_id",
+                f"an external_id of source {source!r} that no other component has (component "
+                f"{first!r} has it too)",
+            )  # fmt: skip
 
 
 def check_ids(ids: Sequence[Any], index: Mapping[Any, int], holder: str) -> None:
@@ -156,3 +210,31 @@ def missing(holder: str, table: str, row: Any, column: str, value: Any) -> Store
     return damaged(
         holder, value, f"{table} row {row!r}, column {column}", "the id of a stored component"
     )
+
+
+# ---- API keys ---------------------------------------------------------------------------------
+
+_NON_EMPTY = _rule({str}, "non-empty text", valid=bool)
+_OPTIONAL_NON_EMPTY = _rule({str, _NONE}, "non-empty text or nothing", valid=bool)
+#: the rule of each ``api_keys`` column, in :class:`~impactgraph.store.base.ApiKeyRecord` order
+KEY_RULES: Mapping[str, Rule] = {
+    "id": _NON_EMPTY,
+    "role": _rule({str}, f"one of {', '.join(KEY_ROLES)}", valid=KEY_ROLES.__contains__),
+    "digest": _rule({str}, "a hex SHA-256 (64 lowercase hex digits)", valid=valid_digest),
+    "created": _NON_EMPTY,
+    "name": _OPTIONAL_NON_EMPTY,
+    "revoked": _OPTIONAL_NON_EMPTY,
+}
+
+
+def key_records(rows: Sequence[Sequence[Any]], holder: str) -> list[ApiKeyRecord]:
+    """API key records from their stored rows (:data:`KEY_RULES` order), each column checked
+    first: a row the store cannot have written is a :func:`damaged` error naming it."""
+    if not rows:
+        return []
+    if set(map(len, rows)) != {len(KEY_RULES)}:
+        raise StoreIntegrityError(f"{holder} holds an API key row of the wrong width")
+    ids = [row[0] for row in rows]
+    for at, (column, rule) in enumerate(KEY_RULES.items()):
+        check_column(ids, [row[at] for row in rows], column, rule, holder, "api_keys")
+    return [ApiKeyRecord(*row) for row in rows]

@@ -49,6 +49,7 @@ HOLDER = "the Neo4j store"
 _LOAD_FIELDS = (
     "id", "name", "kind", "type", "tier", "rto", "rpo", "mtpd", "recovery_time",
     "restart_time", "backup_interval", "impact_per_hour", "owner", "team", "tags", "min_up",
+    "source", "external_id",
 )  # fmt: skip
 if set(_LOAD_FIELDS) != set(COMPONENT_FIELDS):  # pragma: no cover - a new field in model.py
     raise InternalError("cypher/load_components.cypher does not store every Component field")
@@ -125,7 +126,7 @@ def stored_rows(tx: ManagedTransaction, gen: int) -> StoredRows:
     """Generation ``gen`` as rows in the order :mod:`impactgraph.store._codec` reads."""
     fields = operator.itemgetter(*COMPONENT_FIELDS)
     components = [
-        fields(_Props(props)) for (props,) in tx.run(_cypher.statement("read_components"), gen=gen)
+        fields(Props(props)) for (props,) in tx.run(_cypher.statement("read_components"), gen=gen)
     ]
     components.sort(key=_first)
     members = [tuple(r) for r in tx.run(_cypher.statement("read_members"), gen=gen)]
@@ -140,7 +141,7 @@ def stored_rows(tx: ManagedTransaction, gen: int) -> StoredRows:
     )
 
 
-class _Props(dict[str, Any]):
+class Props(dict[str, Any]):
     """A node's property map, in which a property that is not stored reads as None."""
 
     def __missing__(self, key: str) -> None:
@@ -166,6 +167,14 @@ class Writes:
         )
         return {r["id"] for r in result}
 
+    def provenance(self, pairs: Collection[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        result = self._tx.run(
+            _cypher.statement("components_by_provenance"),
+            gen=self._gen,
+            pairs=[{"source": s, "external_id": e} for s, e in pairs],
+        )
+        return {r["id"]: (r["source"], r["external_id"]) for r in result}
+
     def groups_listing(self, ids: Sequence[str]) -> set[str]:
         result = self._tx.run(_cypher.statement("groups_of_members"), gen=self._gen, ids=list(ids))
         return {r["id"] for r in result}
@@ -174,7 +183,7 @@ class Writes:
         fields = operator.itemgetter(*COMPONENT_FIELDS)
         return [
             _codec.component(
-                fields(_Props(r["g"])),
+                fields(Props(r["g"])),
                 [_codec.member(i, mode, a, HOLDER) for i, mode, a in r["members"]],
                 HOLDER,
             )

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from impactgraph.model import Component, Dependency
 from impactgraph.store._codec import COMPONENT_FIELDS
 
-SCHEMA = """
+API_KEYS_TABLE = """CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, digest TEXT NOT NULL,
+    created TEXT NOT NULL, name TEXT, revoked TEXT
+) WITHOUT ROWID"""
+SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('version', 0);
 CREATE TABLE components (
@@ -19,7 +23,7 @@ CREATE TABLE components (
     name TEXT, kind TEXT NOT NULL, type TEXT, tier INTEGER,
     rto INTEGER, rpo INTEGER, mtpd INTEGER, recovery_time INTEGER, restart_time INTEGER,
     backup_interval INTEGER, impact_per_hour REAL, owner TEXT, team TEXT,
-    tags TEXT, min_up INTEGER
+    tags TEXT, source TEXT, external_id TEXT, min_up INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE dependencies (
     source TEXT NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL,
@@ -31,12 +35,24 @@ CREATE TABLE members (
     activation INTEGER NOT NULL, position INTEGER NOT NULL,
     PRIMARY KEY (grp, member)
 ) WITHOUT ROWID;
+{API_KEYS_TABLE};
 """
+#: what each older schema version needs to become :data:`SCHEMA_VERSION` (run in order, in
+#: one transaction); the secondary indexes are made again after them
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE components ADD COLUMN source TEXT",
+        "ALTER TABLE components ADD COLUMN external_id TEXT",
+        API_KEYS_TABLE,
+    ),
+}
 # secondary indexes, dropped and rebuilt around a bulk load (a sorted build beats row-by-row)
 INDEXES = {
     "components_by_kind": "CREATE INDEX components_by_kind ON components (kind)",
     "dependencies_by_target": "CREATE INDEX dependencies_by_target ON dependencies (target)",
     "members_by_member": "CREATE INDEX members_by_member ON members (member)",
+    "components_by_provenance": "CREATE INDEX components_by_provenance ON components "
+    "(source, external_id) WHERE external_id IS NOT NULL",
 }
 
 # a component row in COMPONENT_FIELDS order; tags as JSON text
@@ -52,6 +68,25 @@ UPSERT_COMPONENT = (
     + ", ".join(f"{c} = excluded.{c}" for c in COMPONENT_FIELDS[1:])
 )
 SELECT_COMPONENTS = f"SELECT {', '.join(COMPONENT_FIELDS)} FROM components"
+SELECT_PROVENANCE = "SELECT id FROM components WHERE source = ? AND external_id = ?"
+KEY_COLUMNS = ("id", "role", "digest", "created", "name", "revoked")
+INSERT_KEY = (
+    f"INSERT INTO api_keys ({', '.join(KEY_COLUMNS)}) VALUES ({', '.join('?' * len(KEY_COLUMNS))})"
+)
+SELECT_KEYS = f"SELECT {', '.join(KEY_COLUMNS)} FROM api_keys"
+REVOKE_KEY = "UPDATE api_keys SET revoked = coalesce(revoked, ?) WHERE id = ?"
+
+
+def select_components(columns: Collection[str]) -> str:
+    """:data:`SELECT_COMPONENTS` for a table that has only ``columns`` (an older schema read
+    where it cannot be migrated): the missing ones read as NULL."""
+    return (
+        "SELECT "
+        + ", ".join(c if c in columns else f"NULL AS {c}" for c in COMPONENT_FIELDS)
+        + " FROM components"
+    )
+
+
 SELECT_DEPENDENCIES = (
     "SELECT source, target, type, strength, tolerance FROM dependencies "
     "ORDER BY source, target, type"

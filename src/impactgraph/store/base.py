@@ -6,6 +6,13 @@ Every implementation passes one contract suite (``tests/contract``). Rules every
   model (unknown ids, a group without members, …) raises :class:`~impactgraph.errors.ModelError`
   and changes nothing;
 * ``version()`` changes (grows) on every successful write and never on a read or a failed write;
+  a write given ``expect_version`` happens only if the model is at that version when the write
+  takes its lock (else :class:`~impactgraph.errors.VersionConflictError`, nothing changed), so
+  of two writers that read the same version only one can write;
+* :meth:`Store.apply` writes one :class:`Changes` in one transaction; the single upserts and
+  deletes are :meth:`Store.apply` with one part;
+* API keys (:class:`ApiKeyRecord`) are kept beside the model, not in it: adding or revoking one
+  grows no version, and ``load()`` and ``wipe()`` leave them alone;
 * ``read()`` gives back an equal model (same components and dependencies; order by id, edges by
   ``(source, target, type)``), and ``read_graph()`` the graph of that model, built straight
   from the stored rows (no pydantic object);
@@ -21,14 +28,17 @@ Every implementation passes one contract suite (``tests/contract``). Rules every
 
 >>> Timeouts.from_environment({"IMPACTGRAPH_STORE_TIMEOUT": "2.5"})
 Timeouts(connect=2.5, query=300.0)
+>>> bool(Changes()), bool(Changes(delete_components=["dc1"]))
+(False, True)
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, Self, TypedDict, Unpack, runtime_checkable
 
 from impactgraph.engine.explain import Reached
@@ -92,6 +102,78 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """One atomic batch of writes, applied in this order: delete dependencies, delete
+    components (with their dependencies and member entries), upsert components (by id,
+    members included), upsert dependencies (by ``(source, target, type)``)."""
+
+    upsert_components: Sequence[Component] = ()
+    delete_components: Sequence[str] = ()
+    upsert_dependencies: Sequence[Dependency] = ()
+    delete_dependencies: Sequence[EdgeKey] = ()
+
+    def __bool__(self) -> bool:
+        """False when all four parts are empty."""
+        return bool(
+            self.upsert_components
+            or self.delete_components
+            or self.upsert_dependencies
+            or self.delete_dependencies
+        )
+
+
+#: the roles an API key may have, least to most
+KEY_ROLES = ("reader", "editor", "admin")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def valid_digest(value: object) -> bool:
+    """Whether ``value`` reads as a hex SHA-256 digest (64 lowercase hex digits)."""
+    return isinstance(value, str) and _DIGEST.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """An API key as a store keeps it: never the secret, only its SHA-256 digest.
+
+    ``id`` (the public key id, e.g. ``k_3f9a…``) and ``digest`` (hex SHA-256 of the secret) are
+    made by the caller; times are ISO 8601 UTC text (``2026-11-28T16:50:00Z``). A record that
+    breaks these rules is a ``ValueError`` (a programming error, not the user's).
+
+    >>> ApiKeyRecord(id="k_1", role="reader", digest="0" * 64, created="2026-11-28T16:50:00Z")
+    ApiKeyRecord(id='k_1', role='reader', created='2026-11-28T16:50:00Z', name=None, revoked=None)
+    """
+
+    id: str
+    #: ``reader``, ``editor`` or ``admin`` (:data:`KEY_ROLES`)
+    role: str
+    #: hex SHA-256 of the secret (64 lowercase hex digits; not in the repr, kept out of logs)
+    digest: str = field(repr=False)
+    created: str
+    name: str | None = None
+    revoked: str | None = None
+
+    def __post_init__(self) -> None:
+        problem = key_problem(self)
+        if problem:
+            raise ValueError(f"API key record {self.id!r}: {problem}")
+
+
+def key_problem(record: ApiKeyRecord) -> str | None:
+    """What is wrong with a key record's values, or None."""
+    text = (record.id, record.role, record.digest, record.created)
+    if not all(type(v) is str and v for v in text):
+        return "id, role, digest and created must be non-empty text"
+    if not all(v is None or (type(v) is str and v) for v in (record.name, record.revoked)):
+        return "name and revoked must be non-empty text or None"
+    if record.role not in KEY_ROLES:
+        return f"role {record.role!r} is not one of {', '.join(KEY_ROLES)}"
+    if not valid_digest(record.digest):
+        return "digest must be a hex SHA-256 (64 lowercase hex digits)"
+    return None
+
+
+@dataclass(frozen=True)
 class StoreStats:
     """What a store holds."""
 
@@ -133,12 +215,22 @@ class Store(Protocol):
 
     url: str
 
-    def load(self, model: Model, *, progress: Progress | None = None) -> int:
-        """Replace the whole model atomically; return the new version."""
+    def load(
+        self, model: Model, *, progress: Progress | None = None, expect_version: int | None = None
+    ) -> int:
+        """Replace the whole model atomically; return the new version.
+
+        With ``expect_version``, a store at another version raises
+        :class:`~impactgraph.errors.VersionConflictError` and nothing is written.
+        """
         ...
 
     def read(self) -> Model:
         """The whole model (empty if nothing was loaded)."""
+        ...
+
+    def read_versioned(self) -> tuple[int, Model]:
+        """The version and the model at that version, read in one consistent snapshot."""
         ...
 
     def read_graph(self) -> Graph:
@@ -160,6 +252,20 @@ class Store(Protocol):
 
     def version(self) -> int:
         """A number that grows on every successful write (0 for a new store)."""
+        ...
+
+    def apply(self, changes: Changes, *, expect_version: int | None = None) -> int:
+        """Write ``changes`` in one transaction (in the order :class:`Changes` gives); return
+        the new version.
+
+        An unknown dependency key to delete is an
+        :class:`~impactgraph.errors.UnknownDependencyError`, an unknown component id to delete
+        an :class:`~impactgraph.errors.UnknownComponentError`; a result that is not a valid
+        model a :class:`~impactgraph.errors.ModelError` with every issue. With
+        ``expect_version``, a store at another version when the write takes its lock raises
+        :class:`~impactgraph.errors.VersionConflictError`. Any error changes nothing. Empty
+        changes write nothing and return the current version (after the version check).
+        """
         ...
 
     def upsert_components(self, components: Sequence[Component]) -> int:
@@ -187,7 +293,24 @@ class Store(Protocol):
         ...
 
     def wipe(self) -> int:
-        """Delete everything; return the new version."""
+        """Delete the whole model (API keys stay); return the new version."""
+        ...
+
+    def add_key(self, record: ApiKeyRecord) -> None:
+        """Keep a new API key (an id the store holds already is a ``ValueError``)."""
+        ...
+
+    def keys(self) -> list[ApiKeyRecord]:
+        """Every API key, revoked ones included, by ``created`` then ``id``."""
+        ...
+
+    def key(self, key_id: str) -> ApiKeyRecord | None:
+        """The API key with this id, or None."""
+        ...
+
+    def revoke_key(self, key_id: str, when: str) -> bool:
+        """Mark a key revoked at ``when`` (ISO 8601 UTC); False if there is no such key. A key
+        revoked before keeps its first time (and True is returned)."""
         ...
 
     def close(self) -> None:

@@ -3,10 +3,12 @@
 Graph layout (what architects see in Neo4j's own tools)::
 
     (:Meta {key: 'impactgraph', version, gen, next_gen, schema})
-    (:Component:Service {id, gen, kind, name, type, tier, rto, …, tags, min_up})
+    (:Component:Service {id, gen, kind, name, type, tier, rto, …, tags, source, external_id,
+                         min_up})
     (a)-[:DEPENDS_ON|RUNS_ON|LOCATED_AT|SUPPLIED_BY {type, strength, tolerance}]->(b)   a needs b
     (a)-[:DEPENDS {type: 'replicates_to', …}]->(b)      any other (custom) dependency type
     (g)-[:HAS_MEMBER {mode, activation, position}]->(m)  group g needs its member m
+    (:ApiKey {id, role, digest, created, name, revoked})  beside the model, in no generation
 
 Kind labels come from :data:`KIND_LABELS` and relationship types from :data:`REL_TYPES`:
 fixed allow-lists, passed as parameters to Cypher's dynamic labels and types, so no user
@@ -20,9 +22,19 @@ Atomic whole-model loads: every component carries the *generation* ``gen`` it be
 then makes it live with one small write to ``:Meta`` (the commit point), then deletes older
 generations. Readers only see the live generation, so a load that fails or a server that
 dies mid-load leaves the old model; left-over nodes of an abandoned generation are deleted
-by the next load. Every other write is one transaction that first locks ``:Meta`` and bumps
-the version (writers queue there, so none is lost), then checks and writes
-(:mod:`impactgraph.store._checks`).
+by the next load. Of two loads that overlap, the one that reserved the later generation
+wins: the other fails with a :class:`~impactgraph.errors.StoreError` that says another load
+replaced the model (at its switch, or earlier if the winner's clean-up took its nodes), and
+never reports success for a model that is not live. Every other write is one transaction
+that first locks ``:Meta`` and bumps the version (writers queue there, so none is lost), then
+checks and writes (:mod:`impactgraph.store._checks`).
+
+Versions: a write given ``expect_version`` compares it with the version it finds once it holds
+the ``:Meta`` lock, so two writers racing from the same version cannot both write. A load
+checks before it writes its first batch, and again at its switch, under the lock (a write
+that slipped in between makes it fail and drop what it wrote). :meth:`Neo4jStore.read_versioned`
+reads the version before and after the rows in one read transaction and reads again if they
+differ (at last under the ``:Meta`` lock, where no write can commit).
 
 Reachability (:meth:`Neo4jStore.reachable`) is answered by the database itself
 (``cypher/blast_radius.cypher``, ``dependencies.cypher``), so a large estate is not read whole.
@@ -38,6 +50,7 @@ its server-side timeout, and retries of transient failures stop after
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -53,10 +66,12 @@ from impactgraph.errors import (
     StoreIntegrityError,
     StoreUrlError,
     UnknownComponentError,
+    VersionConflictError,
 )
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Model
 from impactgraph.store import _checks, _codec, _cypher
+from impactgraph.store._integrity import KEY_RULES, key_records
 from impactgraph.store._neo4j_connection import (
     HOW_TO_START,
     connection_settings,
@@ -67,9 +82,11 @@ from impactgraph.store._neo4j_connection import (
 )
 from impactgraph.store._neo4j_rows import (
     CUSTOM_REL,
+    HOLDER,
     KIND_LABELS,
     MEMBER_REL,
     REL_TYPES,
+    Props,
     Writes,
     component_batches,
     dependency_batches,
@@ -77,10 +94,25 @@ from impactgraph.store._neo4j_rows import (
     rel_type,
     stored_rows,
 )
-from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats, Timeouts
+from impactgraph.store.base import (
+    ApiKeyRecord,
+    Changes,
+    ClosedOnExit,
+    EdgeKey,
+    Progress,
+    Reach,
+    StoreStats,
+    Timeouts,
+)
 
-#: the layout this code writes into ``:Meta.schema``; a larger one is refused
-SCHEMA_VERSION = 1
+#: the layout this code writes into ``:Meta.schema``; a larger one is refused, a smaller one
+#: marked as this one (2 added ``source`` and ``external_id`` and ``:ApiKey`` nodes, which need
+#: no data written)
+SCHEMA_VERSION = 2
+#: the properties of an ``:ApiKey`` node, in :class:`ApiKeyRecord` order
+KEY_FIELDS = tuple(KEY_RULES)
+#: optimistic reads of :meth:`Neo4jStore.read_versioned` before it reads under the lock
+READ_ATTEMPTS = 3
 #: rows per transaction during a whole-model load (and per progress report)
 BATCH = 10_000
 #: transactions of one load that run side by side (one client core, one server core)
@@ -203,16 +235,23 @@ class Neo4jStore(ClosedOnExit):
                 f"impactgraph understands ({SCHEMA_VERSION}); upgrade impactgraph"
             )
 
-    def _checked(self, check: Callable[[Writes], None]) -> int:
-        """One write transaction: lock ``:Meta`` and grow the version, then ``check`` (which
-        raises, so that nothing commits, or writes); the new version."""
+    def _checked(self, check: Callable[[Writes], None], expect_version: int | None) -> int:
+        """One write transaction: lock ``:Meta`` and grow the version, compare the version it
+        had with ``expect_version``, then ``check`` (which raises, so that nothing commits, or
+        writes); the new version."""
 
         def work(tx: ManagedTransaction) -> int:
             row = single(tx, "meta_begin_write")
+            _expect(int(row["version"]) - 1, expect_version)
             check(Writes(tx, int(row["gen"])))
             return int(row["version"])
 
         return self._write(work)
+
+    def _locked_check(self, tx: ManagedTransaction, expect_version: int | None) -> None:
+        """Lock ``:Meta`` (without a change) and compare its version with ``expect_version``."""
+        row = single(tx, "meta_lock")
+        _expect(int(row["version"]), expect_version)
 
     # ---- the Store protocol ---------------------------------------------------------------
 
@@ -220,11 +259,15 @@ class Neo4jStore(ClosedOnExit):
         """The model version: 0 for a new database, one more after every successful write."""
         return self._read(lambda tx: int(single(tx, "meta_read")["version"]))
 
-    def load(self, model: Model, *, progress: Progress | None = None) -> int:
+    def load(
+        self, model: Model, *, progress: Progress | None = None, expect_version: int | None = None
+    ) -> int:
         """Replace the whole model atomically (see the module docstring); the new version.
 
         ``progress(done, total)`` is called after each batch of rows (components,
-        dependencies and member entries all count).
+        dependencies and member entries all count). With ``expect_version``, a store at
+        another version — before the first batch, or at the switch — is a
+        :class:`VersionConflictError` and the model stays as it was. API keys stay.
         """
         _checks.check_model(model)
         members = sum(len(c.members) for c in model.components)
@@ -232,7 +275,20 @@ class Neo4jStore(ClosedOnExit):
         done = 0
         if progress:
             progress(0, total)
-        gen = self._write(lambda tx: int(single(tx, "load_reserve_generation")["gen"]))
+
+        def reserve(tx: ManagedTransaction) -> int:
+            if expect_version is not None:
+                self._locked_check(tx, expect_version)
+            return int(single(tx, "load_reserve_generation")["gen"])
+
+        def switch(tx: ManagedTransaction) -> dict[str, Any]:
+            row = single(tx, "meta_lock")
+            if int(row["gen"]) > gen:
+                raise StoreError(self._superseded)
+            _expect(int(row["version"]), expect_version)  # a write may have come in since
+            return single(tx, "load_switch", gen=gen)
+
+        gen = self._write(reserve)
         nodes: dict[str, int] = {}  # component id -> internal id of its new node
         try:
             with ThreadPoolExecutor(WORKERS, thread_name_prefix="neo4j-load") as pool:
@@ -260,17 +316,54 @@ class Neo4jStore(ClosedOnExit):
                                     progress(done, total)
                         if params is None and not running:
                             break
-            switched = self._write(lambda tx: single(tx, "load_switch", gen=gen))
+            switched = self._write(switch)
+        except StoreError as e:
+            self._drop_generation(gen)
+            if e.args[0] != self._superseded and self._live_generation() > gen:
+                raise StoreError(self._superseded) from e  # its nodes were cleaned up under it
+            raise
         except BaseException:
             self._drop_generation(gen)
             raise
         self._delete_old_generations()
         return int(switched["version"])
 
+    @property
+    def _superseded(self) -> str:
+        return (
+            f"Neo4j at {self.url}: another load replaced the model while this one was being "
+            "written, and won; nothing of this load was kept (load it again to make it the model)"
+        )
+
+    def _live_generation(self) -> int:
+        try:
+            return int(self._read(lambda tx: single(tx, "meta_read")["gen"]))
+        except StoreError:
+            return -1
+
     def read(self) -> Model:
         """The whole model: components by id, dependencies by (source, target, type)."""
         with no_gc():
             return _codec.model_from_rows(self._read(_live_rows))
+
+    def read_versioned(self) -> tuple[int, Model]:
+        """The version and the whole model at that version (see the module docstring)."""
+
+        def optimistic(tx: ManagedTransaction) -> tuple[int, _codec.StoredRows] | None:
+            for _ in range(READ_ATTEMPTS):
+                meta = single(tx, "meta_read")
+                rows = stored_rows(tx, meta["gen"])
+                if single(tx, "meta_read")["version"] == meta["version"]:
+                    return int(meta["version"]), rows
+            return None
+
+        def locked(tx: ManagedTransaction) -> tuple[int, _codec.StoredRows]:
+            meta = single(tx, "meta_lock")
+            return int(meta["version"]), stored_rows(tx, meta["gen"])
+
+        with no_gc():
+            found = self._read(optimistic) or self._write(locked)
+            return found[0], _codec.model_from_rows(found[1])
 
     def read_graph(self) -> Graph:
         """The whole model as a graph, straight from the rows (no pydantic object)."""
@@ -302,10 +395,32 @@ class Neo4jStore(ClosedOnExit):
 
         return self._read(work)
 
+    def apply(self, changes: Changes, *, expect_version: int | None = None) -> int:
+        """Write ``changes`` in one transaction that first locks ``:Meta``: delete
+        dependencies, delete components, upsert components, upsert dependencies; return the
+        new version.
+
+        Raises :class:`UnknownDependencyError` or :class:`UnknownComponentError` for a key or
+        id to delete that the store does not hold, :class:`ModelError` for a result that is
+        not a valid model and :class:`VersionConflictError` when ``expect_version`` is given
+        and the store is at another; any of them changes nothing. Empty changes write nothing
+        and return the current version.
+        """
+        if not changes:
+            version = self.version()
+            _expect(version, expect_version)
+            return version
+        frozen = Changes(
+            upsert_components=tuple(changes.upsert_components),
+            delete_components=tuple(changes.delete_components),
+            upsert_dependencies=tuple(changes.upsert_dependencies),
+            delete_dependencies=tuple(changes.delete_dependencies),
+        )  # the transaction may be retried: iterate the parts each time
+        return self._checked(lambda writes: _checks.apply(writes, frozen), expect_version)
+
     def upsert_components(self, components: Sequence[Component]) -> int:
         """Create or replace components by id, members included; their dependencies stay."""
-        components = list(components)
-        return self._checked(lambda writes: _checks.upsert_components(writes, components))
+        return self.apply(Changes(upsert_components=tuple(components)))
 
     def delete_components(self, ids: Sequence[str]) -> int:
         """Delete components with every dependency and member entry that names them.
@@ -313,18 +428,15 @@ class Neo4jStore(ClosedOnExit):
         Raises :class:`UnknownComponentError` for an id the store does not hold and
         :class:`ModelError` if a group would be left without enough members.
         """
-        ids = list(ids)
-        return self._checked(lambda writes: _checks.delete_components(writes, ids))
+        return self.apply(Changes(delete_components=tuple(ids)))
 
     def upsert_dependencies(self, dependencies: Sequence[Dependency]) -> int:
         """Create or replace dependencies keyed by (source, target, type)."""
-        dependencies = list(dependencies)
-        return self._checked(lambda writes: _checks.upsert_dependencies(writes, dependencies))
+        return self.apply(Changes(upsert_dependencies=tuple(dependencies)))
 
     def delete_dependencies(self, keys: Sequence[EdgeKey]) -> int:
         """Delete dependencies by (source, target, type); unknown: UnknownDependencyError."""
-        keys = list(keys)
-        return self._checked(lambda writes: _checks.delete_dependencies(writes, keys))
+        return self.apply(Changes(delete_dependencies=tuple(keys)))
 
     def stats(self) -> StoreStats:
         """Counts by kind, dependencies, member entries and the version."""
@@ -348,11 +460,65 @@ class Neo4jStore(ClosedOnExit):
         return self._read(work)
 
     def wipe(self) -> int:
-        """Delete the whole model (a switch to an empty generation); the new version."""
+        """Delete the whole model (a switch to an empty generation); the new version. API
+        keys stay."""
         gen = self._write(lambda tx: int(single(tx, "load_reserve_generation")["gen"]))
         switched = self._write(lambda tx: single(tx, "load_switch", gen=gen))
         self._delete_old_generations()
         return int(switched["version"])
+
+    # ---- API keys (beside the model: no version, untouched by load and wipe) ----------------
+
+    def add_key(self, record: ApiKeyRecord) -> None:
+        """Keep a new API key; an id the store holds already is a ``ValueError``."""
+        params = {
+            "id": record.id,
+            "role": record.role,
+            "digest": record.digest,
+            "created": record.created,
+            "name": record.name,
+            "revoked": record.revoked,
+        }
+
+        statement = _cypher.statement("key_add")
+
+        def work(tx: ManagedTransaction) -> None:
+            try:
+                tx.run(statement, params).consume()
+            except neo4j_errors.ConstraintError:
+                raise ValueError(f"the store holds an API key {record.id!r} already") from None
+
+        self._write(work)
+
+    def keys(self) -> list[ApiKeyRecord]:
+        """Every API key, revoked ones included, by created time, then id."""
+        return self._keys("keys_read")
+
+    def key(self, key_id: str) -> ApiKeyRecord | None:
+        """The API key with this id, or None."""
+        found = self._keys("key_read", id=key_id)
+        return found[0] if found else None
+
+    def _keys(self, name: str, **parameters: Any) -> list[ApiKeyRecord]:
+        statement = _cypher.statement(name)
+        fields = operator.itemgetter(*KEY_FIELDS)
+
+        def work(tx: ManagedTransaction) -> list[tuple[Any, ...]]:
+            return [fields(Props(props)) for (props,) in tx.run(statement, parameters)]
+
+        return key_records(self._read(work), HOLDER)
+
+    def revoke_key(self, key_id: str, when: str) -> bool:
+        """Mark a key revoked at ``when``; False if there is no such key. A key revoked before
+        keeps its first time."""
+        if not (isinstance(when, str) and when):
+            raise ValueError(f"a revocation time is ISO 8601 text, not {when!r}")
+        statement = _cypher.statement("key_revoke")
+
+        def work(tx: ManagedTransaction) -> bool:
+            return tx.run(statement, id=key_id, when=when).single() is not None
+
+        return self._write(work)
 
     def close(self) -> None:
         """Close the driver (the store cannot be used afterwards)."""
@@ -388,6 +554,12 @@ class Neo4jStore(ClosedOnExit):
                 pass
         except (StoreError, neo4j_errors.Neo4jError, neo4j_errors.DriverError):
             pass
+
+
+def _expect(version: int, expect_version: int | None) -> None:
+    """A version other than ``expect_version`` (if given) is a conflict."""
+    if expect_version is not None and version != expect_version:
+        raise VersionConflictError(expected=expect_version, actual=version)
 
 
 def _live_rows(tx: ManagedTransaction) -> _codec.StoredRows:

@@ -17,9 +17,20 @@ and every write is a :class:`~impactgraph.errors.StoreUnavailableError` that say
 Schema (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`)::
 
     meta(key PRIMARY KEY, value)                     -- 'version': the model version
-    components(id PRIMARY KEY, name, kind, …, tags JSON, min_up)
+    components(id PRIMARY KEY, name, kind, …, tags JSON, source, external_id, min_up)
     dependencies(source, target, type, strength, tolerance; PRIMARY KEY (source, target, type))
     members(grp, member, mode, activation, position; PRIMARY KEY (grp, member))
+    api_keys(id PRIMARY KEY, role, digest, created, name, revoked)   -- beside the model
+
+A file of an older schema (version 1: no ``source``, ``external_id`` or ``api_keys``) is
+migrated in place when it is opened, in one transaction; where it cannot be written it is
+read as it is, the missing columns as NULL.
+
+Threads and processes: one connection per store, its use serialised by a lock, so one store
+may be shared by the threads of a server; other processes (and other stores on the same file)
+take turns through SQLite's own locks (``BEGIN IMMEDIATE`` and the busy timeout). A write
+given ``expect_version`` compares it with the stored version inside its ``BEGIN IMMEDIATE``
+transaction, so of two writers racing from the same version only one can write.
 
 ``read()`` gives components ordered by id, dependencies by ``(source, target, type)`` and
 each group's members in the order they were given.
@@ -52,17 +63,27 @@ from urllib.parse import quote
 from impactgraph._gc import no_gc
 from impactgraph.engine import explain
 from impactgraph.engine.explain import Reached
-from impactgraph.errors import StoreIntegrityError, StoreUnavailableError
+from impactgraph.errors import StoreIntegrityError, StoreUnavailableError, VersionConflictError
 from impactgraph.graph import Graph
 from impactgraph.model import Component, Dependency, Model
 from impactgraph.store import _checks, _codec
 from impactgraph.store import _sqlite_rows as _rows
 from impactgraph.store._codec import StoredRows
-from impactgraph.store._integrity import damaged
-from impactgraph.store.base import ClosedOnExit, EdgeKey, Progress, Reach, StoreStats, Timeouts
+from impactgraph.store._integrity import damaged, key_records
+from impactgraph.store.base import (
+    ApiKeyRecord,
+    Changes,
+    ClosedOnExit,
+    EdgeKey,
+    Progress,
+    Reach,
+    StoreStats,
+    Timeouts,
+)
 
-#: the schema this code writes; a file with a larger ``user_version`` is refused
-SCHEMA_VERSION = 1
+#: the schema this code writes; a file with a larger ``user_version`` is refused, a smaller
+#: one migrated (:data:`~impactgraph.store._sqlite_rows.MIGRATIONS`)
+SCHEMA_VERSION = 2
 #: rows per ``executemany`` call (and per progress report) during a load
 BATCH = 50_000
 
@@ -98,6 +119,10 @@ class SqliteStore(ClosedOnExit):
         self._lock = threading.RLock()
         # the last graph read and its version, for reachable()
         self._graph: tuple[int, Graph] | None = None
+        # how components are selected, and whether there are API keys: an old schema read
+        # where it cannot be migrated lacks columns and the keys table
+        self._select = _rows.SELECT_COMPONENTS
+        self._has_keys = True
         try:
             self._db = _connect(str(path), self.timeouts.query)
         except sqlite3.Error as e:
@@ -161,7 +186,8 @@ class SqliteStore(ClosedOnExit):
                 continue
             try:
                 with self._errors():
-                    self._check_schema(self._db)
+                    if self._check_schema(self._db) < SCHEMA_VERSION:
+                        self._read_old_schema(self._db)
                 return
             except StoreUnavailableError as e:
                 self._db.close()
@@ -179,10 +205,10 @@ class SqliteStore(ClosedOnExit):
             return f"cannot open store {self.path}: directory {where.parent} does not exist"
         return f"cannot open store {self.path}: {error} (is it an SQLite database file?)"
 
-    def _check_schema(self, db: sqlite3.Connection) -> bool:
-        """Whether ``db`` holds the schema (False: an empty file); newer or foreign schemas
-        are a :class:`StoreIntegrityError`."""
-        found = db.execute("PRAGMA user_version").fetchone()[0]
+    def _check_schema(self, db: sqlite3.Connection) -> int:
+        """The schema version ``db`` holds (0: an empty file); newer or foreign schemas are a
+        :class:`StoreIntegrityError`."""
+        found = int(db.execute("PRAGMA user_version").fetchone()[0])
         if found > SCHEMA_VERSION:
             raise StoreIntegrityError(
                 f"store {self.path} has schema version {found}, newer than this "
@@ -199,18 +225,33 @@ class SqliteStore(ClosedOnExit):
                 raise StoreUnavailableError(
                     f"store {self.path} is empty and cannot be written ({self.read_only})"
                 )
-            return False
-        return True
+        return found
 
     def _ensure_schema(self) -> None:
+        """Make the schema in an empty file, or migrate an older one, in one transaction (a
+        second process opening the same file waits, then finds it done)."""
         with self._write() as db:
-            if not self._check_schema(db):
-                for statement in _rows.SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                for create in _rows.INDEXES.values():
-                    db.execute(create)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            found = self._check_schema(db)
+            if found == SCHEMA_VERSION:
+                return
+            if found == 0:
+                statements = [s for s in _rows.SCHEMA.split(";") if s.strip()]
+            else:
+                statements = [s for v in range(found, SCHEMA_VERSION) for s in _rows.MIGRATIONS[v]]
+            for statement in statements:
+                db.execute(statement)
+            for name, create in _rows.INDEXES.items():
+                db.execute(f"DROP INDEX IF EXISTS {name}")
+                db.execute(create)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _read_old_schema(self, db: sqlite3.Connection) -> None:
+        """Read a file of an older schema as it is (it cannot be migrated): the columns it
+        lacks as NULL, no API keys unless it has their table."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(components)")}
+        self._select = _rows.select_components(columns)
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        self._has_keys = "api_keys" in tables
 
     # ---- transactions ---------------------------------------------------------------------
 
@@ -281,6 +322,13 @@ class SqliteStore(ClosedOnExit):
             )
         return value
 
+    def _expect(self, db: sqlite3.Connection, expect_version: int | None) -> int:
+        """The stored version; one other than ``expect_version`` (if given) is a conflict."""
+        version = self._version(db)
+        if expect_version is not None and version != expect_version:
+            raise VersionConflictError(expected=expect_version, actual=version)
+        return version
+
     # ---- the Store protocol ---------------------------------------------------------------
 
     def version(self) -> int:
@@ -288,16 +336,20 @@ class SqliteStore(ClosedOnExit):
         with self._snapshot() as db:
             return self._version(db)
 
-    def load(self, model: Model, *, progress: Progress | None = None) -> int:
+    def load(
+        self, model: Model, *, progress: Progress | None = None, expect_version: int | None = None
+    ) -> int:
         """Replace the whole model in one transaction; return the new version.
 
         ``progress(done, total)`` is called after each batch of rows (components,
-        dependencies and member entries all count).
+        dependencies and member entries all count). With ``expect_version``, a store at
+        another version is a :class:`VersionConflictError` and nothing is written. API keys
+        stay.
         """
         with no_gc():
-            return self._load(model, progress)
+            return self._load(model, progress, expect_version)
 
-    def _load(self, model: Model, progress: Progress | None) -> int:
+    def _load(self, model: Model, progress: Progress | None, expect: int | None) -> int:
         _checks.check_model(model)
         # rows in primary-key order: appending to a b-tree beats inserting all over it
         components = sorted(map(_rows.component_row, model.components), key=_first)
@@ -309,6 +361,7 @@ class SqliteStore(ClosedOnExit):
         if progress:
             progress(0, total)
         with self._write() as db:
+            self._expect(db, expect)
             for table in ("members", "dependencies", "components"):
                 db.execute(f"DELETE FROM {table}")
             for name in _rows.INDEXES:
@@ -329,8 +382,13 @@ class SqliteStore(ClosedOnExit):
 
     def read(self) -> Model:
         """The whole model: components by id, dependencies by (source, target, type)."""
+        return self.read_versioned()[1]
+
+    def read_versioned(self) -> tuple[int, Model]:
+        """The version and the whole model at that version, from one snapshot."""
         with no_gc():
-            return _codec.model_from_rows(self._rows()[1])
+            version, rows = self._rows()
+            return version, _codec.model_from_rows(rows)
 
     def read_graph(self) -> Graph:
         """The whole model as a graph, straight from the rows (no pydantic object)."""
@@ -357,7 +415,7 @@ class SqliteStore(ClosedOnExit):
         with self._snapshot() as db:
             version = self._version(db)
             rows = StoredRows(
-                components=db.execute(_rows.SELECT_COMPONENTS + " ORDER BY id").fetchall(),
+                components=db.execute(self._select + " ORDER BY id").fetchall(),
                 dependencies=db.execute(_rows.SELECT_DEPENDENCIES).fetchall(),
                 members=db.execute(_rows.SELECT_MEMBERS).fetchall(),
                 holder=_HOLDER,
@@ -365,11 +423,27 @@ class SqliteStore(ClosedOnExit):
             )
         return int(version), rows
 
+    def apply(self, changes: Changes, *, expect_version: int | None = None) -> int:
+        """Write ``changes`` in one ``BEGIN IMMEDIATE`` transaction: delete dependencies,
+        delete components, upsert components, upsert dependencies; return the new version.
+
+        Raises :class:`UnknownDependencyError` or :class:`UnknownComponentError` for a key or
+        id to delete that the store does not hold, :class:`ModelError` for a result that is
+        not a valid model and :class:`VersionConflictError` when ``expect_version`` is given
+        and the store is at another; any of them changes nothing. Empty changes write nothing
+        and return the current version.
+        """
+        if not changes:
+            with self._snapshot() as db:
+                return self._expect(db, expect_version)
+        with self._write() as db:
+            self._expect(db, expect_version)
+            _checks.apply(_Writes(db), changes)
+            return self._bump(db)
+
     def upsert_components(self, components: Sequence[Component]) -> int:
         """Create or replace components by id, members included; their dependencies stay."""
-        with self._write() as db:
-            _checks.upsert_components(_Writes(db), components)
-            return self._bump(db)
+        return self.apply(Changes(upsert_components=tuple(components)))
 
     def delete_components(self, ids: Sequence[str]) -> int:
         """Delete components with every dependency and member entry that names them.
@@ -377,21 +451,15 @@ class SqliteStore(ClosedOnExit):
         Raises :class:`UnknownComponentError` for an id the store does not hold and
         :class:`ModelError` if a group would be left without enough members.
         """
-        with self._write() as db:
-            _checks.delete_components(_Writes(db), ids)
-            return self._bump(db)
+        return self.apply(Changes(delete_components=tuple(ids)))
 
     def upsert_dependencies(self, dependencies: Sequence[Dependency]) -> int:
         """Create or replace dependencies keyed by (source, target, type)."""
-        with self._write() as db:
-            _checks.upsert_dependencies(_Writes(db), dependencies)
-            return self._bump(db)
+        return self.apply(Changes(upsert_dependencies=tuple(dependencies)))
 
     def delete_dependencies(self, keys: Sequence[EdgeKey]) -> int:
         """Delete dependencies by (source, target, type); unknown: UnknownDependencyError."""
-        with self._write() as db:
-            _checks.delete_dependencies(_Writes(db), keys)
-            return self._bump(db)
+        return self.apply(Changes(delete_dependencies=tuple(keys)))
 
     def stats(self) -> StoreStats:
         """Counts by table and by kind, and the version, from one snapshot."""
@@ -414,11 +482,48 @@ class SqliteStore(ClosedOnExit):
         )
 
     def wipe(self) -> int:
-        """Delete the whole model; return the new version (the version is not reset)."""
+        """Delete the whole model; return the new version (the version is not reset, API keys
+        stay)."""
         with self._write() as db:
             for table in ("members", "dependencies", "components"):
                 db.execute(f"DELETE FROM {table}")
             return self._bump(db)
+
+    # ---- API keys (beside the model: no version, untouched by load and wipe) ----------------
+
+    def add_key(self, record: ApiKeyRecord) -> None:
+        """Keep a new API key; an id the store holds already is a ``ValueError``."""
+        row = (record.id, record.role, record.digest, record.created, record.name, record.revoked)
+        with self._write() as db:
+            try:
+                db.execute(_rows.INSERT_KEY, row)
+            except sqlite3.IntegrityError:
+                raise ValueError(f"the store holds an API key {record.id!r} already") from None
+
+    def keys(self) -> list[ApiKeyRecord]:
+        """Every API key, revoked ones included, by created time, then id."""
+        if not self._has_keys:
+            return []
+        with self._snapshot() as db:
+            rows = db.execute(_rows.SELECT_KEYS + " ORDER BY created, id").fetchall()
+        return key_records(rows, _HOLDER)
+
+    def key(self, key_id: str) -> ApiKeyRecord | None:
+        """The API key with this id, or None."""
+        if not self._has_keys:
+            return None
+        with self._snapshot() as db:
+            rows = db.execute(_rows.SELECT_KEYS + " WHERE id = ?", (key_id,)).fetchall()
+        found = key_records(rows, _HOLDER)
+        return found[0] if found else None
+
+    def revoke_key(self, key_id: str, when: str) -> bool:
+        """Mark a key revoked at ``when``; False if there is no such key. A key revoked before
+        keeps its first time."""
+        if not (isinstance(when, str) and when):
+            raise ValueError(f"a revocation time is ISO 8601 text, not {when!r}")
+        with self._write() as db:
+            return db.execute(_rows.REVOKE_KEY, (when, key_id)).rowcount == 1
 
     def close(self) -> None:
         """Close the connection (the store cannot be used afterwards)."""
@@ -442,6 +547,10 @@ class _Writes:
             for cid in ids
             if db.execute("SELECT 1 FROM components WHERE id = ?", (cid,)).fetchone()
         }
+
+    def provenance(self, pairs: Collection[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        db = self._db
+        return {cid: pair for pair in pairs for (cid,) in db.execute(_rows.SELECT_PROVENANCE, pair)}
 
     def groups_listing(self, ids: Sequence[str]) -> set[str]:
         db = self._db

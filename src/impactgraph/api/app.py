@@ -1,0 +1,93 @@
+"""``create_app(settings)``: the HTTP API as a FastAPI app, with no import-time state.
+
+The app holds one :class:`~impactgraph.api.estate.Estate` (the store and its current snapshot)
+and serves: ``/healthz`` and ``/readyz`` (probes, no key), the estate under ``/v1`` (model,
+components, dependencies, sync), the questions, and the API keys; OpenAPI at ``/openapi.json``
+and its pages at ``/docs``. ``uvicorn --factory impactgraph.api.app:app_from_environment``
+serves the app that ``IMPACTGRAPH_*`` variables describe (as ``impactgraph serve`` does).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from impactgraph import __version__
+from impactgraph.api import components, dependencies, health, keys, model_routes, questions
+from impactgraph.api.estate import Estate
+from impactgraph.api.limits import BodyLimit
+from impactgraph.api.openapi import problem_openapi
+from impactgraph.api.problems import install_handlers
+from impactgraph.api.settings import Settings
+from impactgraph.apikeys import CachedKeys
+from impactgraph.store import Store, open_store
+
+log = logging.getLogger("impactgraph.api")
+
+DESCRIPTION = """\
+The estate (components, dependencies, groups) and the questions continuity planners ask of
+it: what is impacted if X fails, in what order to recover, which RTOs are at risk.
+
+Every request but the probes needs an API key (`impactgraph apikey create --role reader`),
+sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`: **reader** keys read and ask,
+**editor** keys change the estate too, **admin** keys manage keys too. Every answer read from
+the model carries its version as an `ETag`; a write sent with `If-Match: "<version>"` is
+refused (412) if the model has moved since. Every error is an RFC 9457
+`application/problem+json` with a stable `type`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """The API over ``store``, or over the store ``settings.store`` names (opened now, closed
+    when the app shuts down)."""
+    settings = settings if settings is not None else Settings()
+    owned = store is None
+    served = store if store is not None else open_store(settings.store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("serving store %s", served.url if not owned else settings.store_label)
+        yield
+        if owned:
+            served.close()
+
+    app = FastAPI(
+        title="impactgraph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.estate = Estate(
+        served,
+        answer_cache=settings.answer_cache,
+        write_attempts=settings.write_attempts,
+        max_components=settings.max_components,
+    )
+    app.state.keys = CachedKeys(served, settings.key_cache_seconds)
+    install_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(model_routes.router)
+    # the questions first: /v1/components/{id}/blast-radius before /v1/components/{id:path}
+    app.include_router(questions.router)
+    app.include_router(components.router)
+    app.include_router(dependencies.router)
+    app.include_router(keys.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app that the ``IMPACTGRAPH_*`` environment variables describe (a uvicorn factory)."""
+    return create_app(Settings())
