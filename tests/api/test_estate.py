@@ -49,6 +49,18 @@ def test_answers_are_computed_once_and_bounded() -> None:
     assert snapshot.answer("q", lambda: 43) == 43
 
 
+def test_answers_are_bounded_in_bytes_too() -> None:
+    snapshot = Snapshot(1, Model.build([site("dc1")]), answer_cache=100, answer_bytes=1000)
+    for n in range(5):  # 5 × 240 bytes: the oldest goes when the total passes 1,000
+        snapshot.answer(n, lambda n=n: bytes([n]) * 240)
+    assert snapshot.answer(0, lambda: b"again") == b"again"
+    assert snapshot.answer(4, lambda: b"again") == bytes([4]) * 240
+    big = b"x" * 251  # past a quarter of the budget: answered, never kept
+    assert snapshot.answer("big", lambda: big) is big
+    assert snapshot.answer("big", lambda: b"recomputed") == b"recomputed"
+    assert snapshot.answer(4, lambda: b"again") == bytes([4]) * 240  # the big one pushed nothing
+
+
 def test_a_failed_answer_is_not_kept() -> None:
     snapshot = Snapshot(1, Model.build([site("dc1")]))
 

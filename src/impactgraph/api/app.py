@@ -10,9 +10,10 @@ serves the app that ``IMPACTGRAPH_*`` variables describe (as ``impactgraph serve
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -24,6 +25,7 @@ from impactgraph.api.openapi import problem_openapi
 from impactgraph.api.problems import install_handlers
 from impactgraph.api.settings import Settings
 from impactgraph.apikeys import CachedKeys
+from impactgraph.engine.propagate import topology
 from impactgraph.store import Store, open_store
 
 log = logging.getLogger("impactgraph.api")
@@ -41,6 +43,17 @@ refused (412) if the model has moved since. Every error is an RFC 9457
 """
 
 
+def _warm_up(app: FastAPI) -> None:
+    """Read the model and build what every question needs (the graph, the engine's renumbered
+    view) while the first requests are still to come; a failure here is only logged (the
+    first request meets it again, as a problem)."""
+    try:
+        snapshot = cast(Estate, app.state.estate).snapshot()
+        topology(snapshot.graph)
+    except Exception as e:
+        log.warning("warming up: %s", type(e).__name__)
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """The API over ``store``, or over the store ``settings.store`` names (opened now, closed
     when the app shuts down)."""
@@ -51,6 +64,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("serving store %s", served.url if not owned else settings.store_label)
+        threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
         yield
         if owned:
             served.close()
@@ -65,6 +79,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.estate = Estate(
         served,
         answer_cache=settings.answer_cache,
+        answer_bytes=settings.answer_cache_bytes,
         write_attempts=settings.write_attempts,
         max_components=settings.max_components,
     )

@@ -15,7 +15,7 @@ unknown, revoked or malformed: 401; a key whose role is below the route's: 403.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, cast
 
@@ -39,19 +39,23 @@ class Principal:
     role: str
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in the
+# thread pool, a hop that costs more than the work; the ones that ask the store stay ``def``.
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was made with."""
     return cast(Settings, request.app.state.settings)
 
 
-def get_estate(request: Request) -> Estate:
+async def get_estate(request: Request) -> Estate:
     """The app's estate (its store and current snapshot)."""
     return cast(Estate, request.app.state.estate)
 
 
 def get_snapshot(request: Request) -> Snapshot:
     """The model at the store's current version."""
-    return get_estate(request).snapshot()
+    return cast(Estate, request.app.state.estate).snapshot()
 
 
 AppSettings = Annotated[Settings, Depends(get_settings)]
@@ -85,8 +89,8 @@ def authenticated(
     return Principal(record.id, record.role)
 
 
-def _role(needed: str) -> Callable[[Principal], Principal]:
-    def with_role(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+def _role(needed: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def with_role(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not allows(principal.role, needed):
             raise ForbiddenError(
                 f"this needs a key of role {needed} or above; key {principal.key_id} is "
@@ -108,7 +112,7 @@ AdminKey = Annotated[Principal, Depends(_role("admin"))]
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(

@@ -38,6 +38,8 @@ from impactgraph.store.base import Changes, Store
 T = TypeVar("T")
 
 _UNSET: Any = object()
+#: the most bytes of answers a snapshot keeps, unless told otherwise
+DEFAULT_ANSWER_BYTES = 64 * 1024 * 1024
 
 
 class _Cell:
@@ -60,13 +62,17 @@ class _Cell:
 
 
 class _Derived:
-    """What a snapshot derives from its model: kept values, and a bounded LRU of answers."""
+    """What a snapshot derives from its model: kept values, and an LRU of answers bounded in
+    count (``capacity``) and in bytes (``max_bytes``, counting answers kept as bytes or text)."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, max_bytes: int = DEFAULT_ANSWER_BYTES) -> None:
         self.lock = threading.Lock()
         self.kept: dict[Hashable, _Cell] = {}
         self.answers: OrderedDict[Hashable, _Cell] = OrderedDict()
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.sizes: dict[Hashable, int] = {}
+        self.bytes = 0
 
     def kept_cell(self, key: Hashable) -> _Cell:
         with self.lock:
@@ -81,10 +87,31 @@ class _Derived:
             if cell is None:
                 cell = self.answers[key] = _Cell()
                 while len(self.answers) > self.capacity:
-                    self.answers.popitem(last=False)
+                    self._drop(next(iter(self.answers)))
             else:
                 self.answers.move_to_end(key)
             return cell
+
+    def weigh(self, key: Hashable, value: object) -> None:
+        """Count the size of an answer just computed; drop the least recently used answers
+        while the total is past ``max_bytes`` (this one too, when it alone is past a quarter
+        of it: a few huge answers must not push out everything else)."""
+        if not isinstance(value, bytes | str):
+            return
+        with self.lock:
+            if key in self.sizes or key not in self.answers:
+                return
+            size = len(value)
+            self.sizes[key] = size
+            self.bytes += size
+            if size > self.max_bytes // 4:
+                self._drop(key)
+            while self.bytes > self.max_bytes and self.answers:
+                self._drop(next(iter(self.answers)))
+
+    def _drop(self, key: Hashable) -> None:
+        self.answers.pop(key, None)
+        self.bytes -= self.sizes.pop(key, 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,10 +122,12 @@ class Snapshot:
     model: Model
     #: answers kept by :meth:`answer` (least recently used ones go first)
     answer_cache: int = 256
+    #: and at most this many bytes of them
+    answer_bytes: int = DEFAULT_ANSWER_BYTES
     _derived: _Derived = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_derived", _Derived(self.answer_cache))
+        object.__setattr__(self, "_derived", _Derived(self.answer_cache, self.answer_bytes))
 
     @property
     def graph(self) -> Graph:
@@ -123,7 +152,9 @@ class Snapshot:
         requests for the same key wait for one computation. An error is not kept."""
         if self.answer_cache <= 0:
             return compute()
-        return self._derived.answer_cell(key).get(compute)
+        value = self._derived.answer_cell(key).get(compute)
+        self._derived.weigh(key, value)
+        return value
 
 
 @dataclass(frozen=True)
@@ -142,11 +173,13 @@ class Estate:
         store: Store,
         *,
         answer_cache: int = 256,
+        answer_bytes: int = DEFAULT_ANSWER_BYTES,
         write_attempts: int = 30,
         max_components: int | None = None,
     ) -> None:
         self.store = store
         self.answer_cache = answer_cache
+        self.answer_bytes = answer_bytes
         self.write_attempts = write_attempts
         self.max_components = max_components
         self._current: Snapshot | None = None
@@ -163,7 +196,7 @@ class Estate:
             current = self._current
             if current is None or current.version != version:
                 read_version, model = self.store.read_versioned()
-                current = Snapshot(read_version, model, self.answer_cache)
+                current = Snapshot(read_version, model, self.answer_cache, self.answer_bytes)
                 self._current = current
             return current
 

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     default_page: int = Field(default=100, ge=1)
     #: answers kept per model version (an LRU per snapshot)
     answer_cache: int = Field(default=256, ge=0)
+    #: and at most this many bytes of them (an answer past a quarter of it is not kept)
+    answer_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     #: seconds an API key looked up in the store is trusted before it is looked up again: a
     #: revoke made through another server process takes effect within this time
     key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
