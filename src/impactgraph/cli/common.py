@@ -19,8 +19,9 @@ import click
 from impactgraph.durations import parse_duration
 from impactgraph.engine.explain import Reached
 from impactgraph.engine.explain import reachable as reachable_in_graph
+from impactgraph.engine.plan import Capacity
 from impactgraph.engine.scenario import DEFAULT_HORIZON, Failure, Scenario, parse_failure
-from impactgraph.errors import DurationError, NoModelError, ScenarioError
+from impactgraph.errors import CapacityError, DurationError, NoModelError, ScenarioError
 from impactgraph.graph import Graph
 from impactgraph.modelfile import load_model_file
 from impactgraph.render.formats import FORMATS
@@ -294,4 +295,25 @@ def build_scenario(
         failures=all_failures,
         name=base.name,
         horizon=horizon if horizon is not None else (base.horizon or DEFAULT_HORIZON),
+    )
+
+
+def _capacity(ctx: click.Context, param: click.Parameter, value: str | None) -> Capacity | None:
+    # parsed with the options, so that a bad --teams fails before the model is read
+    try:
+        return Capacity.parse(value) if value else None
+    except CapacityError as e:
+        raise click.BadParameter(str(e), ctx, param) from None
+
+
+def teams_option(help_text: str) -> Callable[[F], F]:
+    """``--teams N | TEAM=N,…`` (the recovery capacity), parsed into a
+    :class:`~impactgraph.engine.plan.Capacity` (or None: unlimited) as the options are read."""
+    return click.option(
+        "--teams",
+        "capacity",
+        metavar="N | TEAM=N,…",
+        default=None,
+        callback=_capacity,
+        help=help_text,
     )

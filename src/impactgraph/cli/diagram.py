@@ -20,11 +20,12 @@ from impactgraph.cli.common import (
     read_graph,
     scenario_options,
     source_options,
+    teams_option,
 )
-from impactgraph.engine.plan import Capacity, plan
+from impactgraph.engine.plan import plan
 from impactgraph.engine.propagate import propagate
 from impactgraph.engine.scenario import Failure
-from impactgraph.errors import CapacityError, InputError
+from impactgraph.errors import InputError
 from impactgraph.render.diagrams import (
     COLLAPSE_CHOICES,
     FORMATS,
@@ -45,14 +46,6 @@ ONLY_FOR: dict[str, tuple[str | None, ...]] = {
     "--context": ("impact",),
     "--impacted": (None, "impact"),
 }
-
-
-def _capacity(ctx: click.Context, param: click.Parameter, value: str | None) -> Capacity | None:
-    # parsed with the options, so that bad --teams fails before the model is read
-    try:
-        return Capacity.parse(value) if value else None
-    except CapacityError as e:
-        raise click.BadParameter(str(e), ctx, param) from None
 
 
 @click.command()
@@ -87,13 +80,8 @@ def _capacity(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     is_flag=True,
     help="timeline: a row for every component hit, not only the business services.",
 )
-@click.option(
-    "--teams",
-    "capacity",
-    metavar="N | TEAM=N,…",
-    default=None,
-    callback=_capacity,
-    help="recovery, schedule: N crews, or crews per team (dba=2,network=1,*=1); default unlimited.",
+@teams_option(
+    "recovery, schedule: N crews, or crews per team (dba=2,network=1,*=1); default unlimited."
 )
 @click.option(
     "--max-nodes",

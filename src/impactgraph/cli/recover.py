@@ -6,34 +6,20 @@ from typing import Any
 
 import click
 
-from impactgraph.cli.common import format_option, graph_and_scenario, limit_option
-from impactgraph.engine.plan import Capacity, plan
+from impactgraph.cli.common import format_option, graph_and_scenario, limit_option, teams_option
+from impactgraph.engine.plan import plan
 from impactgraph.engine.propagate import propagate
 from impactgraph.engine.scenario import Scenario
-from impactgraph.errors import CapacityError
 from impactgraph.graph import Graph
 from impactgraph.render.runbook import show_plan
-
-
-def _capacity(ctx: click.Context, param: click.Parameter, value: str | None) -> Capacity | None:
-    # parsed with the options, so that bad --teams fails before the model is read
-    try:
-        return Capacity.parse(value) if value else None
-    except CapacityError as e:
-        raise click.BadParameter(str(e), ctx, param) from None
 
 
 @click.command()
 @graph_and_scenario
 @format_option
-@click.option(
-    "--teams",
-    "capacity",
-    metavar="N | TEAM=N,…",
-    default=None,
-    callback=_capacity,
-    help="Recovery capacity: N crews that take any step, or crews per team "
-    "(dba=2,network=1; '*=N' adds crews that take any step). Default: unlimited.",
+@teams_option(
+    "Recovery capacity: N crews that take any step, or crews per team "
+    "(dba=2,network=1; '*=N' adds crews that take any step). Default: unlimited."
 )
 @limit_option("Steps shown in the table (0 for all); other formats always list all.")
 def recover(graph: Graph, scenario: Scenario, fmt: str, capacity: Any, limit: int) -> None:

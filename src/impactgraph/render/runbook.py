@@ -29,7 +29,8 @@ from impactgraph.render.formats import (
 PLAN_CSV_HEADER = ("component", "action", "start", "finish", "team", "wave", "deadline", "slack")
 
 
-def _t(seconds: int | None) -> str:
+def moment(seconds: int | None) -> str:
+    """A moment of a plan, counted from the failure: ``T+3d`` (``—`` for none)."""
     return "—" if seconds is None else "T+" + format_duration(seconds)
 
 
@@ -70,9 +71,9 @@ def _services_table(services: Sequence[ServiceRecovery]) -> list[str]:
             s.id,
             s.tier or "—",
             _d(s.rto),
-            _t(s.onset),
-            _t(s.recovered_at),
-            _t(s.up_at),
+            moment(s.onset),
+            moment(s.recovered_at),
+            moment(s.up_at),
             _breach_text(s),
         )
         for s in services
@@ -89,10 +90,10 @@ def _step_rows(steps: Sequence[Step]) -> list[tuple[object, ...]]:
             s.action,
             s.owner or "—",
             s.team or "—",
-            _t(s.start),
-            _t(s.finish),
+            moment(s.start),
+            moment(s.finish),
             _d(s.duration),
-            _t(s.deadline),
+            moment(s.deadline),
             "—"
             if s.slack is None
             else ("−" if s.slack < 0 else "") + format_duration(abs(s.slack)),
@@ -123,7 +124,7 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
     out = [
         f"# {markdown_text(title)}",
         "",
-        f"- steps: {len(plan.steps)}; everything back at {_t(t.makespan)}",
+        f"- steps: {len(plan.steps)}; everything back at {moment(t.makespan)}",
         f"- crews: {crews}",
         f"- RTO breaches: {t.breaches} (total {format_duration(t.breach_seconds)} late)",
         f"- money lost until recovered: {t.money_lost:,.2f}",
@@ -137,7 +138,7 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
         for s in late:
             out.append(
                 f"- **{markdown_text(s.id)}** (tier {s.tier or '—'}, RTO {_d(s.rto)}): "
-                f"recovered at {_t(s.recovered_at)}, {format_duration(s.breach or 0)} late — "
+                f"recovered at {moment(s.recovered_at)}, {format_duration(s.breach or 0)} late — "
                 + markdown_text(" → ".join(s.critical_chain))
             )
         out.append("")
@@ -161,7 +162,7 @@ def plan_markdown(plan: Plan, title: str = "Recovery runbook") -> str:
         steps = by_wave[wave]
         first = min(x.start for x in steps)
         out += [
-            f"## Wave {wave} — {len(steps)} step(s) from {_t(first)}",
+            f"## Wave {wave} — {len(steps)} step(s) from {moment(first)}",
             "",
             *markdown_table(header, _step_rows(steps)),
             "",
@@ -224,9 +225,9 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
                 plain(b.id),
                 str(b.tier or "—"),
                 _d(b.rto),
-                _t(b.onset),
-                _t(b.recovered_at),
-                _t(b.up_at),
+                moment(b.onset),
+                moment(b.recovered_at),
+                moment(b.up_at),
                 _breach_text(b).replace("*", ""),
                 plain(" → ".join(b.critical_chain)),
                 style="red" if b.breach else None,
@@ -234,7 +235,7 @@ def print_plan(console: Console, plan: Plan, limit: int | None = 200) -> None:
         console.print(svc)
     t = plan.totals
     console.print(
-        f"makespan {_t(t.makespan)} · {t.breaches} RTO breach(es), "
+        f"makespan {moment(t.makespan)} · {t.breaches} RTO breach(es), "
         f"{format_duration(t.breach_seconds)} late in total · money lost until "
         f"recovered {t.money_lost:,.2f}"
     )

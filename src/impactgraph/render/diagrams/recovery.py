@@ -53,6 +53,7 @@ from impactgraph.render.diagrams.style import (
     LegendItem,
     Paint,
 )
+from impactgraph.render.runbook import moment
 
 SCHEDULE_LEGEND = (
     LegendItem("step finishing after its deadline", LATE),
@@ -61,11 +62,6 @@ SCHEDULE_LEGEND = (
     LegendItem("deadline (red: missed)", glyph="◆", colour=EMPHASIS),
     LegendItem("everything back", glyph="┆", colour=MUTED),
 )
-
-
-def when(t: int | None) -> str:
-    """A moment of the plan: ``T+3d``."""
-    return "—" if t is None else f"T+{format_duration(t)}"
 
 
 def _paint(step: Step) -> Paint:
@@ -77,7 +73,7 @@ def _title(kind: str, impact: Impact, plan: Plan) -> str:
     totals = plan.totals
     return (
         f"{kind}: {scenario_text(impact)} — {len(plan.steps):,} steps, everything back at "
-        f"{when(totals.makespan)}, {totals.breaches:,} RTO breach(es)"
+        f"{moment(totals.makespan)}, {totals.breaches:,} RTO breach(es)"
     )
 
 
@@ -145,7 +141,7 @@ def recovery_diagram(
     for s in plan.steps:
         first[s.wave] = min(first.get(s.wave, s.start), s.start)
     rank_rows = tuple(
-        Rank(f"wave {w} · from {when(first[w])}", tuple(ranks[w])) for w in sorted(ranks)
+        Rank(f"wave {w} · from {moment(first[w])}", tuple(ranks[w])) for w in sorted(ranks)
     )
     edges = _ranked(graph_edges(graph, drawn, keys, chains, merge=collapsed is not None), ranks)
     scene = Scene(
@@ -177,7 +173,7 @@ def _ranked(edges: Sequence[Edge], ranks: dict[int, list[str]]) -> tuple[Edge, .
 def _lines(step: Step | None, service: ServiceRecovery | None) -> tuple[str, ...]:
     lines: list[str] = []
     if step is not None:
-        lines.append(f"{step.action} {when(step.start)}–{when(step.finish)}")
+        lines.append(f"{step.action} {moment(step.start)}–{moment(step.finish)}")
         lines.append(step.team or "unassigned")
         slack = step.slack
         if slack is not None:
@@ -188,7 +184,7 @@ def _lines(step: Step | None, service: ServiceRecovery | None) -> tuple[str, ...
             )
     if service is not None:
         rto = f", RTO {format_duration(service.rto)}" if service.rto is not None else ""
-        lines.append(f"recovered {when(service.recovered_at)}{rto}")
+        lines.append(f"recovered {moment(service.recovered_at)}{rto}")
         if service.breach:
             lines.append(f"RTO missed by {format_duration(service.breach)}")
     return tuple(lines)
@@ -213,14 +209,14 @@ def schedule_diagram(
         if not any(graph.index[c] in wanted for c in step.components):
             continue
         names = ", ".join(step.components)
-        deadline = "" if step.deadline is None else f", deadline {when(step.deadline)}"
+        deadline = "" if step.deadline is None else f", deadline {moment(step.deadline)}"
         bar = Bar(
             step.start,
             step.finish,
             _paint(step),
             task=f"{step.action} {names}",
             text=names,
-            tooltip=f"{names}: {step.action} {when(step.start)}–{when(step.finish)}{deadline}",
+            tooltip=f"{names}: {step.action} {moment(step.start)}–{moment(step.finish)}{deadline}",
             component=step.component,
         )
         step_of[bar] = step
@@ -239,7 +235,7 @@ def schedule_diagram(
             f"{options.max_nodes:,}; --teams N, --focus ID or --max-nodes N)"
         )
         rows = rows[: options.max_nodes]
-    back = Mark(plan.totals.makespan, f"everything back {when(plan.totals.makespan)}", MUTED)
+    back = Mark(plan.totals.makespan, f"everything back {moment(plan.totals.makespan)}", MUTED)
     title = _title("Recovery schedule", impact, plan)
     chart = Chart(title, tuple(rows), (back,), tuple(notes), SCHEDULE_LEGEND)
     shown = frozenset(bar.component for row in rows for bar in row.bars if bar.component)
@@ -249,7 +245,7 @@ def schedule_diagram(
 def _deadline(step: Step) -> Mark:
     assert step.deadline is not None
     missed = step.slack is not None and step.slack < 0
-    text = f"deadline of {', '.join(step.components)}: {when(step.deadline)}"
+    text = f"deadline of {', '.join(step.components)}: {moment(step.deadline)}"
     return Mark(step.deadline, text, EMPHASIS if missed else MUTED)
 
 
