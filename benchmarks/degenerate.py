@@ -10,6 +10,9 @@ Shapes (issue 13):
 * ``chain``        ``recover`` on a chain of N components (the critical chain is N long);
 * ``cycle``        ``impact`` on a dependency cycle of N services, failed from outside;
 * ``cycle-tol``    the same cycle with a 1-minute tolerance on every edge: N instants;
+* ``cycle-rec``    the same cycle (no tolerance), each service on its own host; the site stays
+                   down while the hosts, all failed at 0, come back one a minute: N instants
+                   at which a state may fall;
 * ``group-site``   ``impact`` on a group of N members that all sit on one failed site;
 * ``group-seq``    ``impact`` on a group of N members that fail one by one (N instants);
 * ``check-group``  ``check`` on a group of N members (N warnings);
@@ -33,7 +36,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-SHAPES = ("chain", "cycle", "cycle-tol", "group-site", "group-seq", "check-group", "teams")
+SHAPES = (
+    "chain",
+    "cycle",
+    "cycle-tol",
+    "cycle-rec",
+    "group-site",
+    "group-seq",
+    "check-group",
+    "teams",
+)
 
 
 def _build(shape: str, n: int) -> tuple[Any, Any]:
@@ -54,7 +66,7 @@ def _build(shape: str, n: int) -> tuple[Any, Any]:
         comps.append(Component(id="bs", kind=Kind.BUSINESS_SERVICE, tier=1, rto=3600))
         deps.append(Dependency(source="bs", target=f"c{n - 1}"))
         failures = (Failure("c0"),)
-    elif shape in ("cycle", "cycle-tol"):
+    elif shape in ("cycle", "cycle-tol", "cycle-rec"):
         tol = 60 if shape == "cycle-tol" else 0
         comps.append(Component(id="r", kind=Kind.SITE, recovery_time=3600))
         for i in range(n):
@@ -62,6 +74,11 @@ def _build(shape: str, n: int) -> tuple[Any, Any]:
             deps.append(Dependency(source=f"s{i}", target=f"s{(i + 1) % n}", tolerance=tol))
         deps.append(Dependency(source="s0", target="r"))
         failures = (Failure("r"),)
+        if shape == "cycle-rec":
+            for i in range(n):
+                comps.append(Component(id=f"h{i}", kind=Kind.INFRASTRUCTURE))
+                deps.append(Dependency(source=f"s{i}", target=f"h{i}", type="runs_on"))
+            failures += tuple(Failure(f"h{i}", duration=60 * (i + 1)) for i in range(n))
     else:  # groups
         comps.append(Component(id="site", kind=Kind.SITE, recovery_time=3600))
         for i in range(n):

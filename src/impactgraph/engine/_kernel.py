@@ -13,8 +13,35 @@ How it works (why it is exact):
   Those are the events, kept in a heap ordered by (time, topological rank).
 * Within one instant, components are evaluated in topological order of the strongly connected
   components of the influence graph (dependency → dependent, member → group), so each input is
-  final before it is read. A cycle is solved at that instant by Kleene iteration from UP
-  (the least fixpoint): a cycle never sustains an outage on its own (SPEC rule 6).
+  final before it is read.
+* A cycle (an SCC of more than one node) takes the least solution at each instant it is
+  touched: a cycle never sustains an outage on its own (SPEC rule 6). It is kept
+  incrementally, so that an instant costs what changes, not the size of the SCC:
+
+  - Events that reach a cycle also say which node they are about and whether the change can
+    only raise its state (a failure starting, an input rising, a tolerance running out) or may
+    lower it (a failure ending, an input falling, a standby member going from DEGRADED to DOWN,
+    a standby coming in to a DOWN group).
+  - Each non-UP node of a cycle keeps what its state rests on inside the SCC (``sup``): the
+    dependency that raised it, the group rule, or nothing inside (its failure, an input outside,
+    which send events when they change). Chains of supports never go round.
+  - A node whose state may fall keeps it if it still rests on something that holds (its
+    failure, an input outside, or one inside whose chain of supports reaches outside within
+    ``CHAIN`` steps without passing through it or a deleted node); else it is deleted (set to
+    UP), and so, in turn, is whatever rested on it and finds nothing else (delete and
+    re-derive, as in DRed). What is left rests on what holds, so it lies below the least
+    solution, and every other change can only worsen: the least solution is reached by rising
+    from there, with a worklist over the marked and deleted nodes and what their rises touch,
+    smallest id first (so the causes do not depend on the order of the input).
+  - A deleted node that comes back to the state it had gets its since-time back, and the
+    member counts of big groups and ``t*`` follow every state written, as in a solve from UP.
+  - Rule 4 is not monotone in one place: a standby that goes from DEGRADED to DOWN stops
+    counting, which may lower its group. Met inside the SCC, the incremental solve is undone
+    and the instant solved from UP, in two strata as the reference defines the least
+    solution (DOWN first, which never depends on DEGRADED, then DEGRADED): O(SCC).
+  - A deletion costs what rested on the lost state and finds nothing else to rest on, which
+    can be much of the SCC even where few states change (a chain of supports longer than
+    ``CHAIN`` counts as nothing else).
 """
 
 from __future__ import annotations
@@ -113,6 +140,22 @@ class Clock(NamedTuple):
     down_since: I64
     bad_since: I64
     tstar: I64
+
+
+class Scratch(NamedTuple):
+    """What solving one cycle at one instant keeps per node, indexed by ``v − lo`` (the node's
+    place in its SCC ``lo:hi``) and sized for the largest SCC, so that a solve costs what it
+    touches, not the size of the SCC. ``stamp[i]`` is the solve that last touched the node; the
+    ``old_*`` fields are its state and since-times before that solve, ``rule``/``via`` the cause
+    of its last rise in it, ``inq`` whether it waits in the worklist."""
+
+    stamp: I64
+    old_down: I64
+    old_bad: I64
+    via: I64
+    old_state: I8
+    rule: I8
+    inq: npt.NDArray[np.bool_]
 
 
 def _failed_at(v, t, f):
@@ -295,6 +338,175 @@ def _standbys_due(gv, ts, r, g, future):
             heapq.heappush(future, (np.int64(ts + g.mem_wait[e]), np.int64(r)))
 
 
+def _is_standby(m, gv, g):
+    """Whether ``m`` is a standby member of group ``gv`` (O(standbys of ``gv``))."""
+    sb = g.standby
+    for i in range(sb[gv], sb[gv + 1]):  # noqa: SIM110 - numba compiles loops, not any()
+        if g.mem_idx[sb[i]] == m:
+            return True
+    return False
+
+
+def _touch(v, lo, sid, c, s, touched):
+    """Keep ``v``'s state and since-times as they were before solve ``sid`` (once per solve)."""
+    i = v - lo
+    if s.stamp[i] != sid:
+        s.stamp[i] = sid
+        s.old_state[i] = c.state[v]
+        s.old_down[i] = c.down_since[v]
+        s.old_bad[i] = c.bad_since[v]
+        s.rule[i] = R_NONE
+        s.via[i] = -1
+        touched.append(np.int64(v))
+
+
+#: how far :func:`_resupport` follows a chain of supports before it gives up on it
+CHAIN = 32
+
+
+def _rests(b, d, lo, sid, sup, s):
+    """Whether node ``b`` of the SCC from ``lo`` rests, through at most ``CHAIN`` supports
+    (``sup``), on something outside the SCC, without passing through ``d`` or a node deleted
+    in solve ``sid``. (A chain that ends at a group rule is not followed: a group rests on all
+    its members.)"""
+    x = b
+    for _ in range(CHAIN):
+        if x == d or s.stamp[x - lo] == sid:
+            return False
+        p = sup[x]
+        if p == -1:
+            return True
+        if p == -2:
+            return False
+        x = lo + p
+    return False
+
+
+def _resupport(d, lo, hi, t, sid, c, g, f, s, sup):
+    """Whether ``d``'s state still holds at ``t`` on something that holds, and then let ``sup``
+    name it: its own failure or a dependency outside the SCC (−1), else the dependency inside
+    with the smallest id that :func:`_rests` on something outside. False: ``d`` must go."""
+    state, down_since, bad_since, idr = c.state, c.down_since, c.bad_since, g.id_rank
+    sd = state[d]
+    if sd == DOWN and _failed_at(d, t, f):
+        sup[d] = -1
+        return True
+    best = -1
+    for e in range(g.dep_ptr[d], g.dep_ptr[d + 1]):
+        b = g.dep_idx[e]
+        sb = state[b]
+        if sb == UP:
+            continue
+        lim = t - g.dep_tol[e]
+        if sd == DOWN:
+            holds = g.dep_hard[e] and sb == DOWN and down_since[b] <= lim
+        elif g.dep_hard[e]:
+            holds = bad_since[b] <= lim
+        else:
+            holds = sb == DOWN and down_since[b] <= lim
+        if not holds:
+            continue
+        if b < lo or b >= hi:
+            sup[d] = -1
+            return True
+        if (best < 0 or idr[b] < idr[best]) and _rests(b, d, lo, sid, sup, s):
+            best = b
+    if best >= 0:
+        sup[d] = best - lo
+        return True
+    return False
+
+
+def _settle(lo, hi, t, mode, sid, work, touched, c, g, f, s, sup, dnt, grp, big_ptr, big_idx):
+    """Raise the nodes of the SCC ``lo:hi`` at ``t`` to a fixpoint by a worklist ``work``: a
+    heap of (id rank, node), so nodes are evaluated smallest id first whatever their numbering,
+    and the causes do not depend on the order of the input. A node's evaluation can only be
+    raised by a rise of one of its inputs, so a rise puts the dependents and groups it touches
+    inside the SCC back on the list; nothing else is looked at.
+
+    ``mode`` 0 (incremental, see :func:`propagate_kernel`): every state rests on something
+    that still holds (what did not was deleted) and every other change since the last solve
+    can only worsen, so the least solution lies above: any rise is taken. Dependents behind a
+    tolerance are woken only by a node back in a state it had before this instant (it gets its
+    since-time back; a rise into a new state at ``t`` opens no window ``[t − τ, t]`` with
+    ``τ > 0``). The nodes evaluated are touched (:func:`_touch`, for ``t*``). Returns False,
+    leaving the states for the caller to undo, where rule 4 is not monotone: a standby that
+    goes from DEGRADED to DOWN while a group of this SCC is DEGRADED may have been what made
+    the group DEGRADED, and this solve never lowers anything.
+
+    Modes 1 and 2 (from UP, every node touched, the least solution in two strata as
+    ``tests/properties/reference.py`` defines it): 1 takes only rises to DOWN (DOWN never
+    depends on DEGRADED), 2 then only rises from UP. A node that was in its state before
+    gets its old since-time back, so its dependents' windows may hold at once: every
+    dependent is woken.
+
+    Every rise records in ``sup`` what the new state rests on inside the SCC (see
+    :func:`propagate_kernel`): always a node that was already in its state when the rise was
+    made, so chains of supports never go round.
+    """
+    state, down_since, bad_since, tstar = c.state, c.down_since, c.bad_since, c.tstar
+    while len(work) > 0:
+        _k, v = heapq.heappop(work)
+        i = v - lo
+        s.inq[i] = False
+        cur = state[v]
+        if mode == 2 and cur != UP:
+            continue
+        if mode == 0:
+            _touch(v, lo, sid, c, s, touched)
+        ns, rule, via, _ts = _evaluate(v, t, c, g, f)
+        if ns <= cur or (mode == 1 and ns != DOWN):
+            continue
+        if mode == 0 and cur == DEGRADED:  # then ns is DOWN
+            for j in range(grp.ptr[v], grp.ptr[v + 1]):
+                w = grp.idx[j]
+                if lo <= w < hi and state[w] == DEGRADED and _is_standby(v, w, g):
+                    for k in range(len(work)):  # the caller starts afresh
+                        s.inq[work[k][1] - lo] = False
+                    work.clear()
+                    return False
+        if rule == R_GROUP and via < 0:
+            via = _eval_group(v, t, c, g)[1]
+        if big_ptr[v + 1] > big_ptr[v]:
+            _recount(v, cur, ns, big_ptr, big_idx, tstar)
+        state[v] = ns
+        s.rule[i] = rule
+        s.via[i] = via
+        if rule == R_GROUP:
+            sup[v] = -2
+        elif lo <= via < hi:  # a dependency inside (a failure's via is −1)
+            sup[v] = via - lo
+        else:
+            sup[v] = -1
+        # a node back in the state it had before this instant gets its since-time back, so the
+        # windows of its dependents behind a tolerance may hold at once
+        back = (ns == DOWN and s.old_state[i] == DOWN) or (cur == UP and s.old_state[i] != UP)
+        if ns == DOWN:
+            down_since[v] = s.old_down[i] if s.old_state[i] == DOWN else t
+        if bad_since[v] == INF:
+            bad_since[v] = s.old_bad[i] if s.old_state[i] != UP else t
+        nd = dnt.ptr[v + 1] - dnt.ptr[v]
+        for j in range(nd + grp.ptr[v + 1] - grp.ptr[v]):  # dependents, then groups
+            if j < nd:
+                w = dnt.idx[dnt.ptr[v] + j]
+                if mode == 0 and not back and dnt.tol[dnt.ptr[v] + j] > 0:
+                    continue
+            else:
+                w = grp.idx[grp.ptr[v] + j - nd]
+            if w < lo or w >= hi or s.inq[w - lo]:
+                continue
+            sw = state[w]
+            if mode == 2 and sw != UP:
+                continue
+            # a DOWN node cannot rise; a DOWN group may still reach its t* (mode 0 only:
+            # the from-UP solves look at every group's t* afterwards)
+            if sw == DOWN and (mode != 0 or j < nd or tstar[w] >= 0):
+                continue
+            s.inq[w - lo] = True
+            heapq.heappush(work, (np.int64(g.id_rank[w]), np.int64(w)))
+    return True
+
+
 def propagate_kernel(g, f, failed):
     """Run the event loop over ``g`` (:class:`KernelGraph`) for failures ``f``
     (:class:`Failures`) of the nodes ``failed``. Returns change records (node, time, state,
@@ -324,16 +536,52 @@ def propagate_kernel(g, f, failed):
     out_state.pop()
     out_rule.pop()
     out_via.pop()
+    nscc = len(scc_ptr) - 1
+    sizes = scc_ptr[1:] - scc_ptr[:-1]
+    biggest = sizes.max() if nscc > 0 else 0
+    cyclic = biggest > 1  # some SCC is a cycle
     # future events as (time, rank), in a heap
     future = [(np.int64(0), np.int64(0))]
     future.pop()
+    # what the events of a cycle's rank are about, in a heap of (time, rank, 4 × node + kind),
+    # beside ``future`` (which wakes the rank): the node to look at again, and whether the
+    # change can only raise its state (kind 0: a failure starting, an input rising, a tolerance
+    # running out), may lower it (1: a failure ending, an input falling, a standby member going
+    # from DEGRADED to DOWN) or is a standby of this group coming in (2: lowers only a DOWN one)
+    marks = [(np.int64(0), np.int64(0), np.int64(0))]
+    marks.pop()
     for v in failed:
+        rv = rank[v]
+        in_cycle = sizes[rv] > 1
         for i in range(f.ptr[v], f.ptr[v + 1]):
-            future.append((np.int64(f.start[i]), np.int64(rank[v])))
+            future.append((np.int64(f.start[i]), np.int64(rv)))
+            if in_cycle:
+                marks.append((np.int64(f.start[i]), np.int64(rv), np.int64(4 * v)))
             if f.end[i] < INF:
-                future.append((np.int64(f.end[i]), np.int64(rank[v])))
+                future.append((np.int64(f.end[i]), np.int64(rv)))
+                if in_cycle:
+                    marks.append((np.int64(f.end[i]), np.int64(rv), np.int64(4 * v + 1)))
     heapq.heapify(future)
-    nscc = len(scc_ptr) - 1
+    heapq.heapify(marks)
+    side = max(biggest, 1)
+    scratch = Scratch(
+        np.full(side, -1, dtype=np.int64),
+        np.zeros(side, dtype=np.int64),
+        np.zeros(side, dtype=np.int64),
+        np.zeros(side, dtype=np.int64),
+        np.zeros(side, dtype=np.int8),
+        np.zeros(side, dtype=np.int8),
+        np.zeros(side, dtype=np.bool_),
+    )
+    sid = 0  # the cycle solves so far (stamps in ``scratch``)
+    # for each node in a cycle, what its state rests on inside its SCC ``lo:hi``: the
+    # dependency ``lo + sup[v]``, −2 the group rule (every member), −1 nothing inside (UP, a
+    # failure, an input outside: those send marks when they change)
+    sup = np.full(n if cyclic else 1, -1, dtype=np.int32)
+    work = [(np.int64(0), np.int64(0))]  # a cycle's worklist: (id rank, node), in a heap
+    work.pop()
+    touched = [np.int64(0)]  # the nodes a cycle solve touched (``scratch``)
+    touched.pop()
     queued = np.full(nscc, -1, dtype=np.int64)  # the instant a rank was last queued at
     # the current instant: a flag per rank, scanned upwards (every rank an instant queues lies
     # above the one being processed: topological order), eight flags at a time where empty.
@@ -418,99 +666,132 @@ def propagate_kernel(g, f, failed):
                     out_via.append(np.int64(via))
                     changed.append(np.int64(v))
             else:
-                # a cycle: the least fixpoint at this instant, by Kleene iteration from UP
-                saved_down = np.empty(hi - lo, dtype=np.int64)
-                saved_bad = np.empty(hi - lo, dtype=np.int64)
-                new_rule = np.zeros(hi - lo, dtype=np.int8)
-                new_via = np.full(hi - lo, -1, dtype=np.int64)
-                for v in range(lo, hi):
-                    prev_state[v] = state[v]
-                    saved_down[v - lo] = down_since[v]
-                    saved_bad[v - lo] = bad_since[v]
-                    if state[v] != UP and big_ptr[v + 1] > big_ptr[v]:
+                # a cycle: the least solution at this instant. The marks of this rank at this
+                # instant name the nodes to look at again. Those whose state may fall lose it,
+                # and so do the nodes whose state rests on one that lost it (``sup``), down the
+                # chain: delete them (back to UP). What is left rests on what still holds, so
+                # it lies below the least solution, and every change since the last solve that
+                # is not such a loss can only worsen: the least solution is reached by rising
+                # from there, looking only at the marked and deleted nodes and at what their
+                # rises touch (mode 0). If rule 4 turns out not monotone on the way (a standby
+                # from DEGRADED to DOWN), undo and solve from UP (modes 1, 2): O(SCC).
+                sid += 1
+                touched.clear()
+                while len(marks) > 0 and (
+                    marks[0][0] < t or (marks[0][0] == t and marks[0][1] <= r)
+                ):
+                    mt, mr, code = heapq.heappop(marks)
+                    if mt != t or mr != r:
+                        continue  # never: every mark comes with its rank's wake
+                    w = code >> 2
+                    kind = code & 3
+                    # a standby coming in can only lower a group that is DOWN (a count rises)
+                    if (
+                        (kind == 1 or (kind == 2 and state[w] == DOWN))
+                        and state[w] != UP
+                        and scratch.stamp[w - lo] != sid
+                        and not _resupport(w, lo, hi, t, sid, c, rules, f, scratch, sup)
+                    ):
+                        _touch(w, lo, sid, c, scratch, touched)  # to delete
+                    if not scratch.inq[w - lo]:
+                        scratch.inq[w - lo] = True
+                        work.append((np.int64(g.id_rank[w]), np.int64(w)))
+                k = 0
+                while k < len(touched):  # what rests on a deleted node rests elsewhere or goes
+                    d = touched[k]
+                    k += 1
+                    nd = dnt.ptr[d + 1] - dnt.ptr[d]
+                    for j in range(nd + grp.ptr[d + 1] - grp.ptr[d]):  # dependents, groups
+                        if j < nd:
+                            w = dnt.idx[dnt.ptr[d] + j]
+                            on = sup[w] == d - lo if lo <= w < hi else False
+                        else:
+                            w = grp.idx[grp.ptr[d] + j - nd]
+                            on = sup[w] == -2 if lo <= w < hi else False
+                        if (
+                            on
+                            and state[w] != UP
+                            and scratch.stamp[w - lo] != sid
+                            and not _resupport(w, lo, hi, t, sid, c, rules, f, scratch, sup)
+                        ):
+                            _touch(w, lo, sid, c, scratch, touched)
+                for v in touched:
+                    if big_ptr[v + 1] > big_ptr[v]:
                         _recount(v, state[v], UP, big_ptr, big_idx, tstar)
                     state[v] = UP
                     down_since[v] = INF
                     bad_since[v] = INF
-                # Gauss-Seidel passes over lo..hi in index order, as plain Kleene iteration
-                # would make them, but a node is evaluated again only when one of its inputs
-                # rose since it was last evaluated (an evaluation reads nothing else that can
-                # change here): the same evaluations that raise, in the same order, so the
-                # same states and causes, in O(edges of the SCC) evaluations per instant
-                # instead of O(size × passes). Pass 0 visits every node; a rise then marks
-                # the dependents inside the SCC: later in this pass if they come after it,
-                # in the next pass otherwise.
-                cur = [np.int64(0)]  # this pass, still ahead: a heap of nodes
-                cur.pop()
-                nxt = [np.int64(0)]  # the next pass
-                nxt.pop()
-                in_cur = np.zeros(hi - lo, dtype=np.bool_)
-                in_nxt = np.zeros(hi - lo, dtype=np.bool_)
-                v = lo
-                first = True
-                while True:
-                    if first:
-                        if v >= hi:
-                            first = False
-                            cur, nxt = nxt, cur
-                            in_cur, in_nxt = in_nxt, in_cur
-                            continue
-                    else:
-                        if len(cur) == 0:
-                            if len(nxt) == 0:
-                                break
-                            cur, nxt = nxt, cur
-                            in_cur, in_nxt = in_nxt, in_cur
-                        v = heapq.heappop(cur)
-                        in_cur[v - lo] = False
-                    ns, rule, via, ts = _evaluate(v, t, c, rules, f)
-                    if ns > state[v]:
-                        if rule == R_GROUP and via < 0:
-                            via = _eval_group(v, t, c, rules)[1]
-                        if big_ptr[v + 1] > big_ptr[v]:
-                            _recount(v, state[v], ns, big_ptr, big_idx, tstar)
-                        state[v] = ns
-                        new_rule[v - lo] = rule
-                        new_via[v - lo] = via
-                        if ns == DOWN:
-                            down_since[v] = saved_down[v - lo] if prev_state[v] == DOWN else t
-                        if bad_since[v] == INF:
-                            bad_since[v] = saved_bad[v - lo] if prev_state[v] != UP else t
-                        nd = dnt.ptr[v + 1] - dnt.ptr[v]
-                        for j in range(nd + grp.ptr[v + 1] - grp.ptr[v]):  # dependents, groups
-                            w = dnt.idx[dnt.ptr[v] + j] if j < nd else grp.idx[grp.ptr[v] + j - nd]
-                            if w < lo or w >= hi:
-                                continue
-                            if w > v:
-                                if not first and not in_cur[w - lo]:
-                                    in_cur[w - lo] = True
-                                    heapq.heappush(cur, np.int64(w))
-                            elif not in_nxt[w - lo]:
-                                in_nxt[w - lo] = True
-                                heapq.heappush(nxt, np.int64(w))
-                    if first:
-                        v += 1
-                for v in range(lo, hi):
+                    sup[v] = -1
+                    if not scratch.inq[v - lo]:
+                        scratch.inq[v - lo] = True
+                        work.append((np.int64(g.id_rank[v]), np.int64(v)))
+                heapq.heapify(work)
+                done = _settle(lo, hi, t, 0, sid, work, touched, c, rules, f, scratch, sup, dnt,
+                               grp, big_ptr, big_idx)  # fmt: skip
+                if not done:  # undo, then from UP (``sup`` is set again there)
+                    for v in touched:
+                        i = v - lo
+                        if state[v] != scratch.old_state[i] and big_ptr[v + 1] > big_ptr[v]:
+                            _recount(v, state[v], scratch.old_state[i], big_ptr, big_idx, tstar)
+                        state[v] = scratch.old_state[i]
+                        down_since[v] = scratch.old_down[i]
+                        bad_since[v] = scratch.old_bad[i]
+                    sid += 1
+                    touched.clear()
+                    for k in range(len(work)):
+                        scratch.inq[work[k][1] - lo] = False
+                    work.clear()
+                    for v in range(lo, hi):
+                        _touch(v, lo, sid, c, scratch, touched)
+                        if state[v] != UP and big_ptr[v + 1] > big_ptr[v]:
+                            _recount(v, state[v], UP, big_ptr, big_idx, tstar)
+                        state[v] = UP
+                        down_since[v] = INF
+                        bad_since[v] = INF
+                        sup[v] = -1
+                        scratch.inq[v - lo] = True
+                        work.append((np.int64(g.id_rank[v]), np.int64(v)))
+                    heapq.heapify(work)
+                    _settle(lo, hi, t, 1, sid, work, touched, c, rules, f, scratch, sup, dnt,
+                            grp, big_ptr, big_idx)  # fmt: skip
+                    for v in range(lo, hi):
+                        if state[v] == UP:
+                            scratch.inq[v - lo] = True
+                            work.append((np.int64(g.id_rank[v]), np.int64(v)))
+                    heapq.heapify(work)
+                    _settle(lo, hi, t, 2, sid, work, touched, c, rules, f, scratch, sup, dnt,
+                            grp, big_ptr, big_idx)  # fmt: skip
+                for v in touched:
                     if g.min_up[v] > 0 and tstar[v] < 0:
                         _s, _v, ts = _group(v, t, c, rules)
                         if ts >= 0:
                             tstar[v] = ts
                             _standbys_due(v, ts, r, rules, future)
-                    if state[v] != prev_state[v]:
+                            for e in range(mem.ptr[v], mem.ptr[v + 1]):
+                                if g.mem_wait[e] > 0:  # a standby comes in (mark kind 2)
+                                    heapq.heappush(
+                                        marks, (np.int64(ts + g.mem_wait[e]), np.int64(r),
+                                                np.int64(4 * v + 2)),
+                                    )  # fmt: skip
+                    i = v - lo
+                    if state[v] != scratch.old_state[i]:
+                        prev_state[v] = scratch.old_state[i]
                         out_node.append(np.int64(v))
                         out_t.append(np.int64(t))
                         out_state.append(np.int8(state[v]))
-                        out_rule.append(np.int8(new_rule[v - lo]))
-                        out_via.append(np.int64(new_via[v - lo]))
+                        out_rule.append(np.int8(scratch.rule[i]))
+                        out_via.append(np.int64(scratch.via[i]))
                         changed.append(np.int64(v))
             # schedule what the changes touch: now (same instant) or when a tolerance runs out
+            # (and, for a cycle's rank, mark the node and whether the change may lower it)
             for v in changed:
                 ns = state[v]
                 old = prev_state[v]
                 for e in range(dnt.ptr[v], dnt.ptr[v + 1]):
                     ra = rank[dnt.idx[e]]
                     tau = dnt.tol[e]
-                    if (tau == 0 or ns < old) and queued[ra] != t:
+                    now = tau == 0 or ns < old
+                    if now and queued[ra] != t:
                         queued[ra] = t
                         pending[ra] = 1
                         blk1[ra >> 6] = 1
@@ -518,11 +799,22 @@ def propagate_kernel(g, f, failed):
                         hi_r = max(hi_r, ra)
                     # the tolerance starts running when the dependency goes DOWN (any edge) or
                     # starts to be DOWN-or-DEGRADED (hard edges)
-                    if tau > 0 and (
+                    runs = tau > 0 and (
                         (ns == DOWN and old != DOWN)
                         or (dnt.hard[e] and ns == DEGRADED and old == UP)
-                    ):
+                    )
+                    if runs:
                         heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
+                    if cyclic and sizes[ra] > 1:
+                        code = 4 * dnt.idx[e]
+                        if now and ra != r:
+                            if ns < old:
+                                code += 1
+                            heapq.heappush(marks, (np.int64(t), np.int64(ra), np.int64(code)))
+                        if runs:
+                            heapq.heappush(
+                                marks, (np.int64(t + tau), np.int64(ra), np.int64(4 * dnt.idx[e]))
+                            )
                 for e in range(grp.ptr[v], grp.ptr[v + 1]):
                     rg = rank[grp.idx[e]]
                     if queued[rg] != t:
@@ -531,6 +823,16 @@ def propagate_kernel(g, f, failed):
                         blk1[rg >> 6] = 1
                         blk2[rg >> 12] = 1
                         hi_r = max(hi_r, rg)
+                    if cyclic and rg != r and sizes[rg] > 1:
+                        gw = grp.idx[e]
+                        # a member's rise worsens its group, but for a standby that goes from
+                        # DEGRADED to DOWN: it may have been what made the group DEGRADED
+                        code = 4 * gw
+                        if ns < old or (
+                            old == DEGRADED and state[gw] == DEGRADED and _is_standby(v, gw, rules)
+                        ):
+                            code += 1
+                        heapq.heappush(marks, (np.int64(t), np.int64(rg), np.int64(code)))
             r += 1
     return (
         np.array(out_node, dtype=np.int64),
@@ -551,5 +853,10 @@ KERNELS = (
     "_group",
     "_evaluate",
     "_standbys_due",
+    "_is_standby",
+    "_touch",
+    "_rests",
+    "_resupport",
+    "_settle",
     "propagate_kernel",
 )
