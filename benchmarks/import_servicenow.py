@@ -23,7 +23,6 @@ import hashlib
 import json
 import random
 import shutil
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -259,4 +258,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,6 +9,7 @@
     ├── InputError                    2   400  bad-input           the user's input is wrong
     │   ├── DurationError             2   400  bad-duration        a duration that cannot be read
     │   ├── ModelError                2   422  invalid-model       a model with one or more issues
+    │   │   └── ImportInputError      2   422  invalid-import      an import's input, unreadable (*)
     │   ├── ScenarioError             2   422  invalid-scenario    failures, scenario file, selector
     │   ├── CapacityError             2   422  invalid-capacity    recovery crews (``--teams``)
     │   ├── QueryError                2   422  bad-query           a question the answer cannot take
@@ -27,6 +28,9 @@
     └── StoreError                    2   503  store               cannot do what was asked
         ├── StoreUnavailableError     2   503  store-unavailable   cannot reach / open the store
         └── StoreIntegrityError       2   500  store-integrity     it holds something impossible
+
+(*) :class:`~impactgraph.importers.result.ImportInputError` lives with the importers (its
+issues name the file, line, record and field too); every other class is here.
 
 Each class states its row once, in its ``class`` line; subclasses inherit what they do not
 say. The CLI prints ``str(error)`` and exits with ``error.exit_code``; the HTTP API answers

@@ -20,6 +20,9 @@ QUERY_VALUES = {"from": "payments-api", "to": "host2", "type": "runs_on"}
 BODIES: dict[tuple[str, str], Any] = {
     ("put", "/v1/model"): {"version": 1, "components": [{"id": "dc1", "kind": "site"}]},
     ("post", "/v1/model:upsert"): {"components": [{"id": "dc1", "kind": "site"}]},
+    ("post", "/v1/imports/servicenow"): {"files": [{"name": "a.json", "content": "[]"}]},
+    ("post", "/v1/imports/backstage"): {"files": [{"name": "catalog.yaml", "content": "[]"}]},
+    ("post", "/v1/imports/csv"): {"components": "id,kind\ndc8,site\n"},
     ("post", "/v1/components"): {"id": "dc9", "kind": "site"},
     ("put", "/v1/components/{component_id}"): {"kind": "service"},
     ("patch", "/v1/components/{component_id}"): {"tier": 2},

@@ -1,7 +1,13 @@
-"""Fixtures for the importer tests: a CLI runner in a clean directory, and impact helpers."""
+"""Fixtures for the importer tests: a CLI runner in a clean directory, a store of each
+backend, and impact helpers.
+
+Backends: ``sqlite`` (a fresh file under ``tmp_path``) always; ``neo4j`` only when
+``IMPACTGRAPH_TEST_NEO4J`` holds a server URL, its model wiped before each test.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +19,26 @@ from impactgraph.engine.propagate import propagate
 from impactgraph.engine.scenario import Failure, Scenario
 from impactgraph.graph import Graph
 from impactgraph.model import Model
+from impactgraph.store import open_store
 
 Run = Callable[..., Result]
+NEO4J_ENV = "IMPACTGRAPH_TEST_NEO4J"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty store of each backend (a Neo4j server's model is wiped first)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'estate.db'}"
+    url = os.environ.get(NEO4J_ENV)
+    if not url:
+        pytest.skip(f"set {NEO4J_ENV}=neo4j://user:password@127.0.0.1:PORT to run against Neo4j")
+    store = open_store(url)
+    try:
+        store.wipe()
+    finally:
+        store.close()
+    return url
 
 
 @pytest.fixture

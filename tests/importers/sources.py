@@ -163,7 +163,7 @@ def ire_payload() -> str:
             item["sys_object_source_info"] = {"source_name": "SCCM", "source_native_key": name}
         items.append(item)
         index[name] = i
-    relations = []
+    relations: list[dict[str, str | int]] = []
     for parent, kind, child in RELATIONS:
         if parent == "db-cluster":
             relations.append({"parent": f"ci-{parent}", "child": f"ci-{child}", "type": kind})

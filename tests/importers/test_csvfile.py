@@ -113,4 +113,5 @@ def test_write_template_refuses_to_overwrite(tmp_path: Path) -> None:
     assert [p.name for p in written] == ["components.csv", "dependencies.csv", "members.csv"]
     with pytest.raises(ImportInputError, match="exists already"):
         write_template(tmp_path / "sheets")
-    assert read_csv(*written).model == read_csv(*template()).model
+    components, dependencies, members = written
+    assert read_csv(components, dependencies, members).model == read_csv(*template()).model

@@ -224,7 +224,8 @@ def test_servicenow_exports(workdir: Path, docs: list[Any], how: int, strict: bo
         path.write_text(_bend(json.dumps(doc), how), encoding="utf-8")
         files.append(path)
     out = workdir / "sn.yaml"
-    args = ["import", "servicenow", *files, "-o", out] + (["--strict"] if strict else [])
+    args: list[str | Path] = ["import", "servicenow", *files, "-o", out]
+    args += ["--strict"] if strict else []
     _imported(run(*args), out)
 
 

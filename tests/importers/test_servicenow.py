@@ -158,7 +158,7 @@ def test_ire_payload_relations_by_index_and_internal_id() -> None:
 
 
 def test_cluster_of_makes_the_child_the_group() -> None:
-    cis = [
+    cis: list[tuple[str, str, dict[str, str]]] = [
         ("node-a", "cmdb_ci_win_cluster_node", {}),
         ("node-b", "cmdb_ci_win_cluster_node", {}),
         ("sql-cluster", "cmdb_ci_win_cluster", {}),
@@ -187,8 +187,9 @@ def test_cluster_of_makes_the_child_the_group() -> None:
 
 
 def test_cluster_without_members_is_a_plain_component_and_min_up_is_lowered() -> None:
-    cis = [("lonely", "cmdb_ci_cluster", {}), ("pool", "cmdb_ci_cluster", {}),
-           ("m1", "cmdb_ci_linux_server", {})]  # fmt: skip
+    cis: list[tuple[str, str, dict[str, str]]] = [
+        ("lonely", "cmdb_ci_cluster", {}), ("pool", "cmdb_ci_cluster", {}),
+        ("m1", "cmdb_ci_linux_server", {})]  # fmt: skip
     rels = [("pool", "Members::Member of", "m1")]
     mapping = load_mapping("servicenow", text="cluster_min_up: 2")
     result = read_servicenow(

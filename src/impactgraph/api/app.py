@@ -10,6 +10,7 @@ serves the app that ``IMPACTGRAPH_*`` variables describe (as ``impactgraph serve
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,17 @@ from typing import Any, cast
 from fastapi import FastAPI
 
 from impactgraph import __version__
-from impactgraph.api import components, dependencies, health, keys, model_routes, questions
+from impactgraph.api import (
+    components,
+    dependencies,
+    diagrams,
+    health,
+    imports,
+    keys,
+    model_routes,
+    questions,
+    web,
+)
 from impactgraph.api.estate import Estate
 from impactgraph.api.limits import BodyLimit
 from impactgraph.api.openapi import problem_openapi
@@ -43,6 +54,21 @@ refused (412) if the model has moved since. Every error is an RFC 9457
 """
 
 
+class RedactQuery(logging.Filter):
+    """Keeps the values of query parameters that carry secrets (``token``, ``key``) out of
+    the access log: ``GET /login?token=***``."""
+
+    _SECRET = re.compile(r"((?:^|[?&])(?:token|key|api_key)=)[^&\s]*", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._SECRET.sub(r"\1***", a) if isinstance(a, str) and "=" in a else a
+                for a in record.args
+            )
+        return True
+
+
 def _warm_up(app: FastAPI) -> None:
     """Read the model and build what every question needs (the graph, the engine's renumbered
     view) while the first requests are still to come; a failure here is only logged (the
@@ -64,6 +90,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("serving store %s", served.url if not owned else settings.store_label)
+        access = logging.getLogger("uvicorn.access")
+        if not any(isinstance(f, RedactQuery) for f in access.filters):
+            access.addFilter(RedactQuery())
         threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
         yield
         if owned:
@@ -84,15 +113,26 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         max_components=settings.max_components,
     )
     app.state.keys = CachedKeys(served, settings.key_cache_seconds)
+    secret = settings.session_secret
+    app.state.sessions = web.sessions_for(
+        secret.get_secret_value() if secret is not None else None,
+        seconds=settings.session_seconds,
+        link_seconds=settings.login_link_seconds,
+        spent_dir=settings.session_dir,
+    )
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(web.SecurityHeaders)
     app.include_router(health.router)
     app.include_router(model_routes.router)
+    app.include_router(imports.router)
     # the questions first: /v1/components/{id}/blast-radius before /v1/components/{id:path}
     app.include_router(questions.router)
     app.include_router(components.router)
     app.include_router(dependencies.router)
     app.include_router(keys.router)
+    app.include_router(diagrams.router)
+    app.include_router(web.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -9,7 +9,9 @@ Declare the key first, so that a request is authenticated before the store is re
         ...
 
 A key comes as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. No key, or one that is
-unknown, revoked or malformed: 401; a key whose role is below the route's: 403.
+unknown, revoked or malformed: 401; a key whose role is below the route's: 403. Without either
+header, the web page's session cookie stands for the key it was signed in with
+(:mod:`impactgraph.api.web`; its unsafe requests need the session's CSRF token).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from impactgraph.api.estate import Estate, Snapshot
 from impactgraph.api.settings import Settings
+from impactgraph.api.web import session_caller
 from impactgraph.apikeys import CachedKeys, allows, authenticate
 from impactgraph.errors import ForbiddenError, Issue, NotAuthenticatedError, RequestError
 
@@ -78,6 +81,9 @@ def authenticated(
     """The caller of a valid, unrevoked key (401 otherwise)."""
     presented = bearer.credentials if bearer is not None else header
     if not presented:
+        signed_in = session_caller(request)  # the web page's session cookie (CSRF checked)
+        if signed_in is not None:
+            return Principal(*signed_in)
         raise NotAuthenticatedError(
             "no API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
             "(make one with 'impactgraph apikey create --role reader')"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from impactgraph.store import _redact
@@ -47,6 +47,24 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     #: how many times a server-side read-modify-write that lost a race is computed again
     write_attempts: int = Field(default=30, ge=1, le=1000)
+    #: signs the web page's session cookies and login links; every worker (and every replica
+    #: behind one load balancer) that should accept a session needs the same one; None: made
+    #: at start, for this process only
+    session_secret: SecretStr | None = Field(default=None, repr=False)
+    #: how long a web page session lasts after signing in, in seconds
+    session_seconds: int = Field(default=8 * 3600, ge=60, le=30 * 86400)
+    #: how long the login link ``impactgraph serve`` prints may be used (once), in seconds
+    login_link_seconds: int = Field(default=300, ge=10, le=86400)
+    #: a directory shared by the workers of one machine, where used login links and ended
+    #: sessions are marked (``serve --workers N`` makes one); None: in each process only
+    session_dir: str | None = None
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:
+            raise ValueError("IMPACTGRAPH_SESSION_SECRET needs at least 32 bytes")
+        return value
 
     @property
     def store_label(self) -> str | None:

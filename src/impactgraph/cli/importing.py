@@ -2,12 +2,14 @@
 
 Each command reads its source with the reader of :mod:`impactgraph.importers` (the mapping
 from ``--mapping FILE`` merged into the built-in one), then either writes a model file
-(``-o FILE``) or syncs a store (``--store URL``, the default store without ``-o``): the
-components of that source that the input no longer has are removed (kept with
-``--keep-missing``), those of other sources and hand-written ones are never touched, and a
+(``-o FILE``) or syncs a store (``--store URL``, the default store without ``-o``) with
+:func:`~impactgraph.importers.import_into_store`: the components of that source that the
+input no longer has are removed (kept with ``--keep-missing``), those of other sources and
+hand-written ones are never touched, a component already in the store keeps its id, and a
 second import of the same input changes nothing (the model version does not move).
 ``--dry-run`` reports what would change and writes nothing. Bad input exits 2 naming the
-file, line, record and field; nothing is half-written.
+file, line, record and field; nothing is half-written. The report is rendered by
+:mod:`impactgraph.render.imports`.
 """
 
 from __future__ import annotations
@@ -20,33 +22,27 @@ from typing import Any, TypeVar
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from impactgraph.cli.common import STORE_HELP, format_choice, opened, output_option
 from impactgraph.errors import ModelError
 from impactgraph.importers import (
-    ImportResult,
+    Imported,
     Mapping,
+    Prepared,
+    compare,
+    import_into_store,
     load_mapping,
     mapping_text,
-    read_backstage,
-    read_csv,
-    read_servicenow,
+    prepare_backstage,
+    prepare_csv,
+    prepare_servicenow,
     write_template,
 )
 from impactgraph.model import Model
 from impactgraph.modelfile import load_model_file, model_file_text
-from impactgraph.render.formats import (
-    answering,
-    plain,
-    stderr_console,
-    stdout_console,
-    to_json,
-    write_output,
-)
+from impactgraph.render.formats import stderr_console, write_output
 from impactgraph.render.formats import write as write_stdout
-from impactgraph.store import store_location
-from impactgraph.sync import SyncReport, Tally, edge_key, edge_label, sync_store
+from impactgraph.render.imports import show_import
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -134,28 +130,24 @@ def _imports(source: str) -> Callable[[F], F]:
                 return
             if output is not None and store_url is not None:
                 raise click.UsageError("give -o FILE or --store URL, not both")
-            reserved = _other_sources_ids(store_url, mapping.source) if output is None else set()
             with _progress(_input_bytes(rest)) as progress:
-                result: ImportResult | None = func(
-                    mapping=mapping, strict=strict, progress=progress, reserved=reserved, **rest
+                prepared: Prepared | None = func(
+                    mapping=mapping, strict=strict, progress=progress, **rest
                 )
-            if result is None:
-                return
-            if output is not None:
-                sync = _write_file(result.model, output, mapping.source, dry_run)
-                where = str(output)
-            else:
-                with opened(store_url) as store:
-                    sync = sync_store(
-                        store,
-                        result.model.components,
-                        result.model.dependencies,
-                        source=mapping.source,
-                        remove_missing=not keep_missing,
-                        dry_run=dry_run,
-                    )
-                    where = store.url
-            _show(result, sync, where, fmt)
+                if prepared is None:
+                    return
+                if output is not None:
+                    imported = _into_file(prepared, output, dry_run, progress)
+                else:
+                    with opened(store_url) as store:
+                        imported = import_into_store(
+                            store,
+                            prepared,
+                            remove_missing=not keep_missing,
+                            dry_run=dry_run,
+                            progress=progress,
+                        )
+            show_import(imported, fmt)
 
         return _mapping_options(_destination_options(command))  # type: ignore[return-value]
 
@@ -165,9 +157,7 @@ def _imports(source: str) -> Callable[[F], F]:
 @import_group.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @_imports("servicenow")
-def servicenow(
-    files: tuple[Path, ...], mapping: Mapping, strict: bool, progress: Any, reserved: set[str]
-) -> ImportResult:
+def servicenow(files: tuple[Path, ...], mapping: Mapping, strict: bool, progress: Any) -> Prepared:
     """Import ServiceNow CMDB exports: Table API JSON or CSV of cmdb_ci* tables and
     cmdb_rel_ci, or IRE payloads. FILES may be directories (walked for .json and .csv).
 
@@ -178,15 +168,13 @@ def servicenow(
       impactgraph import servicenow exports/ --dry-run --format json
     """
     _need(files, "FILE…")
-    return read_servicenow(files, mapping, strict=strict, progress=progress, reserved_ids=reserved)
+    return prepare_servicenow(files, mapping, strict=strict, progress=progress)
 
 
 @import_group.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_imports("backstage")
-def backstage(
-    paths: tuple[Path, ...], mapping: Mapping, strict: bool, progress: Any, reserved: set[str]
-) -> ImportResult:
+def backstage(paths: tuple[Path, ...], mapping: Mapping, strict: bool, progress: Any) -> Prepared:
     """Import a Backstage catalog: descriptor files (multi-document YAML; directories are
     walked) or the JSON of the catalog API (/api/catalog/entities, /entities/by-query).
 
@@ -197,7 +185,7 @@ def backstage(
       impactgraph import backstage entities.json -o estate.yaml
     """
     _need(paths, "PATH…")
-    return read_backstage(paths, mapping, strict=strict, progress=progress, reserved_ids=reserved)
+    return prepare_backstage(paths, mapping, strict=strict, progress=progress)
 
 
 @import_group.command("csv")
@@ -236,8 +224,7 @@ def csv_command(
     mapping: Mapping,
     strict: bool,
     progress: Any,
-    reserved: set[str],
-) -> ImportResult | None:
+) -> Prepared | None:
     """Import an estate kept in spreadsheets: CSV files whose columns are named after the
     model's fields. --template DIR writes the files to start from.
 
@@ -253,17 +240,7 @@ def csv_command(
         return None
     if components is None:
         raise click.UsageError("give --components FILE (and --dependencies FILE), or --template")
-    return read_csv(components, dependencies, members, mapping, strict=strict, progress=progress)
-
-
-def _other_sources_ids(store_url: str | None, source: str) -> set[str]:
-    """The ids the store holds for other sources (and by hand): an import must not take
-    them. Nothing for a store that does not exist yet."""
-    backend, where = store_location(store_url)
-    if backend == "sqlite" and not Path(where).exists():
-        return set()
-    with opened(store_url) as store:
-        return {c.id for c in store.read().components if c.source != source}
+    return prepare_csv(components, dependencies, members, mapping, strict=strict, progress=progress)
 
 
 def _need(inputs: tuple[Path, ...], what: str) -> None:
@@ -309,89 +286,18 @@ def _progress(total_bytes: int) -> Iterator[Callable[[str, int, int | None], Non
 # -o FILE
 
 
-def _write_file(model: Model, output: Path, source: str, dry_run: bool) -> SyncReport:
-    """Write ``model`` to ``output`` (unless ``dry_run``, or it holds that model already) and
-    report how it differs from the file it replaces."""
+def _into_file(prepared: Prepared, output: Path, dry_run: bool, progress: Any) -> Imported:
+    """Write the model to ``output`` (unless ``dry_run``, or it holds that model already) and
+    report how it differs from the file it replaces. A file's ids are the input's own: the
+    model is built as if into an empty store."""
+    result = prepared.build(progress=progress)
     old, replaced = Model(), False
     if output.is_file():
         try:
             old = load_model_file(output)
         except ModelError:  # not a model (yet): replaced whole
             replaced = True
-    report = compare(old, model, source, dry_run)
+    report = compare(old, result.model, prepared.source, dry_run)
     if not dry_run and (report.changed or replaced or not output.is_file()):
-        write_output(output, model_file_text(model, output))
-    return report
-
-
-def compare(old: Model, new: Model, source: str, dry_run: bool) -> SyncReport:
-    """What replacing ``old`` by ``new`` creates, updates, keeps and removes, as a sync report.
-
-    >>> from impactgraph.model import Component, Kind
-    >>> a, b = Component(id="a", kind=Kind.SITE), Component(id="b", kind=Kind.SITE)
-    >>> compare(Model.build([a]), Model.build([b]), "csv", False).components.counts()
-    {'created': 1, 'updated': 0, 'unchanged': 0, 'removed': 1}
-    """
-    comps = _tally({c.id: c for c in old.components}, {c.id: c for c in new.components})
-    old_edges = {edge_label(edge_key(d)): d for d in old.dependencies}
-    new_edges = {edge_label(edge_key(d)): d for d in new.dependencies}
-    return SyncReport(comps, _tally(old_edges, new_edges), 0, dry_run, source)
-
-
-def _tally(old: dict[str, Any], new: dict[str, Any]) -> Tally:
-    return Tally(
-        created=tuple(sorted(k for k in new if k not in old)),
-        updated=tuple(sorted(k for k in new if k in old and old[k] != new[k])),
-        unchanged=tuple(sorted(k for k in new if k in old and old[k] == new[k])),
-        removed=tuple(sorted(k for k in old if k not in new)),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# the report (to move to render/ with the other renderers)
-
-
-def _show(result: ImportResult, sync: SyncReport, where: str, fmt: str) -> None:
-    if fmt == "json":
-        doc = {
-            "import": result.report.as_dict(),
-            "destination": where,
-            "sync": sync.to_document(ids=False),
-        }
-        write_stdout(to_json(doc))
-        return
-    r = result.report
-    lines = [
-        f"read {len(r.inputs)} input{'s' if len(r.inputs) != 1 else ''}: {r.records} records, "
-        f"{r.relations} relations ({r.source})",
-        f"model: {r.components} components ({r.groups} groups), {r.dependencies} dependencies",
-        _destination_line(sync, where),
-        "  components   " + _counts(sync.components),
-        "  dependencies " + _counts(sync.dependencies),
-    ]
-    with answering():
-        console = stdout_console()
-        for line in lines:
-            console.print(plain(line))
-        for title, tallies in (("skipped", r.skipped), ("adjusted", r.adjusted)):
-            if not tallies:
-                continue
-            table = Table(title=f"{title}: {sum(t.count for t in tallies)}", title_justify="left")
-            for column in ("reason", "what", "count", "examples"):
-                table.add_column(column, justify="right" if column == "count" else "left")
-            for t in tallies:
-                table.add_row(
-                    plain(t.reason), plain(t.what), str(t.count), plain("; ".join(t.examples))
-                )
-            console.print(table)
-
-
-def _destination_line(sync: SyncReport, where: str) -> str:
-    version = f" (version {sync.version})" if sync.version else ""
-    if not sync.changed:
-        return f"{where}{version}: nothing to change"
-    return f"{'would write' if sync.dry_run else 'wrote'} {where}{version}"
-
-
-def _counts(tally: Tally) -> str:
-    return ", ".join(f"{n} {what}" for what, n in tally.counts().items())
+        write_output(output, model_file_text(result.model, output))
+    return Imported(result, report, str(output))

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from impactgraph.errors import quote
-from impactgraph.importers.build import Draft, Found, Link, Membership, build_model
+from impactgraph.importers.build import Draft, Drafted, Found, Link, Membership
+from impactgraph.importers.ids import KnownIds
 from impactgraph.importers.inputs import Document, Input, json_document, texts, yaml_documents
 from impactgraph.importers.mapping import (
     BACKSTAGE_NOT_ESTATE,
@@ -43,7 +44,7 @@ from impactgraph.importers.mapping import (
     RelationRule,
     default_mapping,
 )
-from impactgraph.importers.result import ImportResult, Issues, Progress, Tallies, report_for
+from impactgraph.importers.result import ImportResult, Issues, Progress, Tallies
 from impactgraph.importers.values import Raw, read_fields
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -67,17 +68,30 @@ def read_backstage(
     *,
     strict: bool = False,
     progress: Progress | None = None,
-    reserved_ids: Collection[str] = (),
+    known: KnownIds | None = None,
 ) -> ImportResult:
     """The model of a Backstage catalog (descriptor files, directories, catalog API JSON, or
     contents: see :mod:`impactgraph.importers.inputs`), mapped by ``mapping``.
 
-    ``reserved_ids`` are ids the components may not take (those of other sources in the
-    store the model goes to): a component whose readable id is one of them takes its
-    qualified id. Raises :class:`~impactgraph.importers.result.ImportInputError` for input
-    that cannot be
-    read (and, with ``strict``, for a reference to an entity not in the input).
+    ``known`` is what the store the model goes to holds already: an entity whose ref it holds
+    for this source keeps that component's id, and the others avoid every id it holds.
+    Raises :class:`~impactgraph.importers.result.ImportInputError` for input that cannot
+    be read (and, with ``strict``, for a reference to an entity not in the input).
     """
+    return prepare_backstage(inputs, mapping, strict=strict, progress=progress).build(
+        known, progress
+    )
+
+
+def prepare_backstage(
+    inputs: Iterable[Input],
+    mapping: Mapping | None = None,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Drafted:
+    """A Backstage catalog read, checked and resolved, waiting for its ids (see
+    :func:`read_backstage`, which is this and :meth:`Drafted.build`)."""
     reader = _Reader(mapping or default_mapping("backstage"), strict)
     names: list[str] = []
     for t in texts(inputs, SUFFIXES):
@@ -88,7 +102,7 @@ def read_backstage(
         if progress is not None:
             progress("reading the catalog", len(names), None)
     reader.issues.raise_if_any()
-    return reader.finish(names, progress, reserved_ids)
+    return reader.finish(names)
 
 
 @dataclass(frozen=True)
@@ -262,9 +276,7 @@ class _Reader:
 
     # ---- building --------------------------------------------------------------------------
 
-    def finish(
-        self, names: list[str], progress: Progress | None, reserved_ids: Collection[str]
-    ) -> ImportResult:
+    def finish(self, names: list[str]) -> Drafted:
         found = Found(
             self.mapping.source, cluster_min_up=self.mapping.cluster_min_up, report_merges=False
         )
@@ -279,18 +291,14 @@ class _Reader:
             if str(entity.ref) in found.drafts or entity.ref.kind == "api":
                 self._links(entity, found, providers)
         self.issues.raise_if_any()
-        model = build_model(found, self.adjusted, progress, reserved_ids)
-        return ImportResult(
-            model,
-            report_for(
-                model,
-                self.mapping.source,
-                records=self.records,
-                relations=self.relations,
-                skipped=self.skipped,
-                adjusted=self.adjusted,
-                inputs=names,
-            ),
+        return Drafted(
+            found,
+            self.mapping.source,
+            records=self.records,
+            relations=self.relations,
+            skipped=self.skipped,
+            adjusted=self.adjusted,
+            inputs=tuple(names),
         )
 
     def _sorted(self) -> list[_Entity]:

@@ -7,7 +7,8 @@ The rules every source shares live here:
   field, else its class rule, else the mapping's ``cluster_min_up``, lowered to its active
   members when above them); a draft of a group class with no member becomes a plain
   component of its class's fallback kind;
-* ids are readable slugs (:mod:`impactgraph.importers.ids`);
+* ids are readable slugs (:mod:`impactgraph.importers.ids`), stable against what the
+  destination holds: a record it holds keeps its id, the others avoid every id it holds;
 * links between the same two components of the same type merge (hard wins, the smaller
   tolerance wins); a group's dependency on its own member is dropped (the membership says it);
 * components come out sorted by id, dependencies by (source, target, type), members by id.
@@ -15,7 +16,7 @@ The rules every source shares live here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 
 from impactgraph.errors import ModelError
 from impactgraph.importers import ids
-from impactgraph.importers.result import Progress, Tallies, fail
+from impactgraph.importers.result import ImportResult, Progress, Tallies, fail, report_for
 from impactgraph.model import (
     Component,
     Dependency,
@@ -90,14 +91,54 @@ class Found:
     report_merges: bool = True
 
 
+@dataclass
+class Drafted:
+    """A source read and resolved, before its ids are given: :meth:`build` makes the model
+    and the report. The ids depend on where the model goes (:class:`~.ids.KnownIds`), so a
+    writer that lost a race to another builds again against what the store holds then,
+    without reading the input again."""
+
+    found: Found
+    #: the name written on every component's ``source``
+    source: str
+    records: int
+    relations: int
+    skipped: Tallies
+    adjusted: Tallies
+    inputs: tuple[str, ...]
+
+    def build(
+        self, known: ids.KnownIds | None = None, progress: Progress | None = None
+    ) -> ImportResult:
+        """The model and report, with ids stable against ``known`` (what the destination
+        holds); the same every time for the same ``known``."""
+        adjusted = self.adjusted.copy()
+        model = build_model(self.found, adjusted, progress, known)
+        return ImportResult(
+            model,
+            report_for(
+                model,
+                self.source,
+                records=self.records,
+                relations=self.relations,
+                skipped=self.skipped,
+                adjusted=adjusted,
+                inputs=self.inputs,
+            ),
+        )
+
+
 def build_model(
     found: Found,
     adjusted: Tallies,
     progress: Progress | None = None,
-    reserved_ids: Collection[str] = (),
+    known: ids.KnownIds | None = None,
 ) -> Model:
-    """The model of ``found`` (see the module docstring); no component takes one of
-    ``reserved_ids`` (the ids of another source's components in the store it goes to)."""
+    """The model of ``found`` (see the module docstring), with ids stable against ``known``:
+    a draft whose key (external id) ``known`` holds keeps its id, and every other draft avoids
+    every id ``known`` holds. ``found`` is not changed; what is adjusted is added to
+    ``adjusted``."""
+    known = known if known is not None else ids.KnownIds()
     drafts = found.drafts
     members: dict[str, dict[str, Membership]] = {}
     for m in found.memberships:
@@ -105,23 +146,33 @@ def build_model(
             members.setdefault(m.group, {})[m.member] = _stronger_member(
                 members.get(m.group, {}).get(m.member), m
             )
+    kinds: dict[str, Kind] = {}
     for key, draft in drafts.items():
+        kinds[key] = draft.kind
         if draft.kind is Kind.GROUP and key not in members:
             adjusted.add("cluster_without_members", draft.label, draft.label)
-            draft.kind = draft.fallback_kind
+            kinds[key] = draft.fallback_kind
     offers = {k: ids.candidates(k, *d.id_names, fallback=d.id_fallback) for k, d in drafts.items()}
-    id_of = ids.assign(offers, reserved_ids)
-    if reserved_ids:
-        for key, first in ((k, c[0]) for k, c in offers.items()):
-            if id_of[key] != first and first in reserved_ids:
-                adjusted.add("id_held_by_another_source", first, drafts[key].label)
+    kept = {k: known.by_external_id[k] for k in drafts if k in known.by_external_id}
+    id_of = ids.assign(offers, known.held, kept)
+    if known.held:
+        for key, first in ((k, c[0]) for k, c in offers.items() if k not in kept):
+            if id_of[key] != first and first in known.held:
+                reason = (
+                    "id_held_by_another_source"
+                    if first in known.others
+                    else "id_held_by_stored_component"
+                )
+                adjusted.add(reason, first, drafts[key].label)
     components: list[Component] = []
     total = len(drafts)
     for n, (key, draft) in enumerate(sorted(drafts.items(), key=lambda kv: id_of[kv[0]])):
         if progress is not None and n % 10_000 == 0:
             progress("building the model", n, total)
         group = members.get(key)
-        components.append(_component(found.source, key, draft, id_of, group, found, adjusted))
+        components.append(
+            _component(found.source, key, draft, kinds[key], id_of, group, found, adjusted)
+        )
     dependencies = _dependencies(
         found.links, id_of, members, drafts, adjusted if found.report_merges else Tallies()
     )
@@ -143,13 +194,13 @@ def _component(
     source: str,
     key: str,
     draft: Draft,
+    kind: Kind,
     id_of: dict[str, str],
     group: dict[str, Membership] | None,
     found: Found,
     adjusted: Tallies,
 ) -> Component:
     values = dict(draft.values)
-    kind = draft.kind
     if group:
         kind = Kind.GROUP
         entries = sorted(group.values(), key=lambda m: id_of[m.member])

@@ -30,6 +30,7 @@ from impactgraph.errors import ModelError, quote
 from impactgraph.importers.inputs import CsvTable, Input, csv_table, texts
 from impactgraph.importers.mapping import FieldRule, Mapping, default_mapping
 from impactgraph.importers.result import (
+    Built,
     ImportInputError,
     ImportResult,
     Issues,
@@ -64,6 +65,22 @@ def read_csv(
     Raises :class:`~impactgraph.importers.result.ImportInputError` with every problem found
     (file, line, column), and nothing is made.
     """
+    return prepare_csv(
+        components, dependencies, members, mapping, strict=strict, progress=progress
+    ).result
+
+
+def prepare_csv(
+    components: Input,
+    dependencies: Input | None = None,
+    members: Input | None = None,
+    mapping: Mapping | None = None,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Built:
+    """:func:`read_csv` as a :class:`~impactgraph.importers.result.Prepared`: the ids are the
+    spreadsheet's own, the same wherever the model goes."""
     mapping = mapping or default_mapping("csv")
     issues = Issues()
     skipped = Tallies()
@@ -124,18 +141,16 @@ def read_csv(
             [_located(i, comp_table, dep_table, lines, index, dep_lines) for i in e.issues]
         ) from None
     inputs = [t.name for t in (comp_table, dep_table, mem_table) if t is not None]
-    return ImportResult(
+    report = report_for(
         model,
-        report_for(
-            model,
-            mapping.source,
-            records=len(comp_table.rows),
-            relations=len(dep_table.rows) if dep_table else 0,
-            skipped=skipped,
-            adjusted=Tallies(),
-            inputs=inputs,
-        ),
+        mapping.source,
+        records=len(comp_table.rows),
+        relations=len(dep_table.rows) if dep_table else 0,
+        skipped=skipped,
+        adjusted=Tallies(),
+        inputs=inputs,
     )
+    return Built(ImportResult(model, report))
 
 
 def _table(item: Input) -> CsvTable:

@@ -7,6 +7,12 @@ that exactly one record offers at that level, and that no earlier level took, is
 record's id; the others try their next candidate. So the ids depend on the set of records,
 never on their order, and the same input always gives the same ids.
 
+Into a destination that holds components already (a store), ids are stable across syncs: a
+record whose external id the destination holds for this source keeps that component's id
+(:class:`KnownIds`), and every other record avoids every id the destination holds, whatever
+its source, and every id kept. So a new record, or another source taking or releasing an id,
+never changes the id of a component already there.
+
 >>> offers = {"sn1": candidates("sn1", "web01", "web01 linux_server"),
 ...           "sn2": candidates("sn2", "web01", "web01 win_server"),
 ...           "sn3": candidates("sn3", "db01", "db01 linux_server")}
@@ -23,6 +29,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from impactgraph.model import Model
 
 #: the longest slug kept (before a qualifier or hash is added)
 MAX_SLUG = 80
@@ -72,18 +81,60 @@ def candidates(key: str, *names: str | None, fallback: str = "ci") -> list[str]:
     return out
 
 
-def assign(offers: Mapping[str, Sequence[str]], reserved: Collection[str] = ()) -> dict[str, str]:
+@dataclass(frozen=True)
+class KnownIds:
+    """What an import's destination holds already: every id in it, and the ids of the
+    importing source's components by their external id (the ids those records keep).
+
+    >>> from impactgraph.model import Component, Kind
+    >>> held = Model.build([Component(id="web01", kind=Kind.SITE, source="sn", external_id="a1"),
+    ...                     Component(id="hq", kind=Kind.SITE)])
+    >>> known = KnownIds.of(held, "sn")
+    >>> dict(known.by_external_id), sorted(known.held), sorted(known.others)
+    ({'a1': 'web01'}, ['hq', 'web01'], ['hq'])
+    """
+
+    #: every id the destination holds, of any source
+    held: frozenset[str] = frozenset()
+    #: the importing source's components: external id → id
+    by_external_id: Mapping[str, str] = field(default_factory=dict)
+    #: the ids held by other sources' components and hand-written ones
+    others: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, model: Model, source: str) -> KnownIds:
+        """The ids ``model`` holds, seen by an import of ``source``. Of two components of
+        ``source`` with one external id (possible only by hand), the smaller id is kept."""
+        by_external_id: dict[str, str] = {}
+        others: set[str] = set()
+        for comp in model.components:
+            if comp.source != source:
+                others.add(comp.id)
+            elif comp.external_id is not None:
+                old = by_external_id.get(comp.external_id)
+                if old is None or comp.id < old:
+                    by_external_id[comp.external_id] = comp.id
+        return cls(frozenset(model.by_id), by_external_id, frozenset(others))
+
+
+def assign(
+    offers: Mapping[str, Sequence[str]],
+    reserved: Collection[str] = (),
+    kept: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """An id for every key of ``offers`` (key → candidates, best first), unique, none of
     ``reserved`` (ids held by others), and the same whatever the order of ``offers``. A key
-    whose candidates all clash gets its last candidate with more hash digits until it is
-    unique.
+    of ``kept`` (key → id) takes that id; the others avoid those ids too. A key whose
+    candidates all clash gets its last candidate with more hash digits until it is unique.
 
     >>> assign({"k": ["web", "web-app"]}, reserved={"web"})
     {'k': 'web-app'}
+    >>> assign({"new": ["web", "web-x"], "old": ["web", "web-y"]}, kept={"old": "web"})
+    {'old': 'web', 'new': 'web-x'}
     """
-    assigned: dict[str, str] = {}
-    taken: set[str] = set(reserved)
-    waiting = sorted(offers)
+    assigned = {k: v for k, v in (kept or {}).items() if k in offers}
+    taken: set[str] = set(reserved) | set(assigned.values())
+    waiting = sorted(k for k in offers if k not in assigned)
     level = 0
     while waiting:
         if all(level >= len(offers[k]) for k in waiting):

@@ -5,7 +5,8 @@ A reader takes any mix of:
 
 * a :class:`~pathlib.Path` (or any ``os.PathLike``): a file, or a directory walked for the
   suffixes the reader wants (in sorted order, hidden entries skipped);
-* :class:`Named` contents: text or bytes with a name for messages (what the HTTP API passes);
+* :class:`Named` contents: text or bytes with a name for messages (what the HTTP API passes),
+  and optionally their format (``json``, ``yaml``, ``csv``) when the name does not say it;
 * ``bytes`` or ``str``: contents without a name (``<input 1>``, …). A ``str`` is *text*,
   never a path: pass paths as ``Path``.
 
@@ -30,7 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from impactgraph.document import (
     EXTENSIONS,
@@ -50,12 +51,18 @@ from impactgraph.importers.result import ImportInputError, fail
 MAX_FILES = 100_000
 
 
+#: what an input holds, when its name does not say it
+InputFormat = Literal["json", "yaml", "csv"]
+
+
 @dataclass(frozen=True)
 class Named:
-    """Contents with a name for messages: ``Named("catalog.yaml", b"...")``."""
+    """Contents with a name for messages: ``Named("catalog.yaml", b"...")``; ``format`` says
+    what they hold when the name does not (``Named("request body", b"...", "yaml")``)."""
 
     name: str
     data: str | bytes
+    format: InputFormat | None = None
 
 
 #: what a reader accepts: a path, named contents, or bare contents (``str`` is text)
@@ -64,10 +71,11 @@ Input = os.PathLike[str] | Named | bytes | str
 
 @dataclass(frozen=True)
 class Text:
-    """One input's text and the name used in messages."""
+    """One input's text, the name used in messages, and its format if it was given."""
 
     name: str
     text: str
+    format: InputFormat | None = None
 
     @property
     def suffix(self) -> str:
@@ -75,7 +83,9 @@ class Text:
         return Path(self.name).suffix.lower() if "." in self.name else ""
 
     def fmt(self) -> Format:
-        """JSON or YAML, from the suffix, else sniffed."""
+        """JSON or YAML: as given, else from the suffix, else sniffed."""
+        if self.format in ("json", "yaml"):
+            return self.format
         return EXTENSIONS.get(self.suffix) or sniff(self.text)
 
 
@@ -84,7 +94,7 @@ def texts(inputs: Iterable[Input], suffixes: tuple[str, ...]) -> Iterator[Text]:
     count = 0
     for n, item in enumerate(inputs, start=1):
         if isinstance(item, Named):
-            yield Text(item.name, decode(item.data, item.name))
+            yield Text(item.name, decode(item.data, item.name), item.format)
             count += 1
         elif isinstance(item, bytes | str):
             yield Text(f"<input {n}>", decode(item, f"<input {n}>"))

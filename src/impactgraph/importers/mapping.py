@@ -472,12 +472,21 @@ def load_mapping(
     path: str | os.PathLike[str] | None = None,
     *,
     text: str | None = None,
+    data: dict[str, Any] | None = None,
+    name: str | None = None,
 ) -> Mapping:
     """The default mapping of ``source`` with the override file at ``path`` (or ``text``, YAML
-    or JSON) merged in; a wrong override raises :class:`ImportInputError` naming its lines."""
+    or JSON, or ``data``, the override already parsed) merged in; a wrong override raises
+    :class:`ImportInputError` naming its lines (and its file as ``name``, default the path).
+
+    >>> load_mapping("csv", data={"source": "sheets"}).source
+    'sheets'
+    """
     if source not in DEFAULTS:
         raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    name = str(path) if path is not None else "<mapping>"
+    name = name or (str(path) if path is not None else "<mapping>")
+    if data is not None:
+        return _merged(source, data, name, _no_line)
     if path is not None:
         try:
             text = read_text(path, ModelError)
@@ -504,6 +513,16 @@ def load_mapping(
         for path_, key in parsed.duplicates:
             issues.add(f"key {quote(key)} is given twice", file=name, line=line(path_), field=key)
         issues.raise_if_any()
+    return _merged(source, document, name, line)
+
+
+def _merged(
+    source: str,
+    document: dict[str, Any],
+    name: str,
+    line: Callable[[DocPath], int | None],
+) -> Mapping:
+    """The default of ``source`` with the override ``document`` merged in, checked."""
     merged = merge(DEFAULTS[source], document)
     try:
         mapping = Mapping.model_validate(merged)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from impactgraph.errors import MAX_LISTED_ISSUES, Issue, ModelError, quote
+from impactgraph.importers.ids import KnownIds
 from impactgraph.model import Kind, Model
 
 #: called with (what is being done, how far, out of how many or None) during long imports
@@ -60,6 +61,8 @@ ADJUST_REASONS = {
     "min_up_lowered": "the mapping's min_up is above the cluster's active members: lowered",
     "id_held_by_another_source": "the readable id is another source's component in the "
     "store: the component takes its qualified id",
+    "id_held_by_stored_component": "the readable id is held in the store by another component "
+    "of this source (which keeps it): the new component takes its qualified id",
     "resolved_by_name": "a reference given by display name, not sys_id, matched to the one CI "
     "of that name",
 }
@@ -115,6 +118,13 @@ class Tallies:
         """The number of records counted."""
         return sum(self._counts.values())
 
+    def copy(self) -> Tallies:
+        """A copy to add to without changing this one."""
+        out = Tallies()
+        out._counts = dict(self._counts)
+        out._examples = {k: list(v) for k, v in self._examples.items()}
+        return out
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -160,6 +170,42 @@ class ImportResult:
 
     model: Model
     report: ImportReport
+
+
+class Prepared(Protocol):
+    """A source read, checked and resolved, waiting only for its destination: :meth:`build`
+    gives the model and report, its ids stable against what the destination holds. Reading
+    is the costly part; building again (for a writer that lost a race) is cheap."""
+
+    @property
+    def source(self) -> str:
+        """The name written on every component's ``source``."""
+        ...
+
+    def build(
+        self, known: KnownIds | None = None, progress: Progress | None = None
+    ) -> ImportResult:
+        """The model and report; ``known`` is what the destination holds already."""
+        ...
+
+
+@dataclass(frozen=True)
+class Built:
+    """A :class:`Prepared` whose ids come from the input itself (a spreadsheet's ``id``
+    column): the same model wherever it goes."""
+
+    result: ImportResult
+
+    @property
+    def source(self) -> str:
+        """The name written on every component's ``source``."""
+        return self.result.report.source
+
+    def build(
+        self, known: KnownIds | None = None, progress: Progress | None = None
+    ) -> ImportResult:
+        """The result, as read."""
+        return self.result
 
 
 def report_for(

@@ -10,7 +10,9 @@ Reads, in any mix and any number of files:
 * the same tables as CSV exports (references as display values, or as ``parent.sys_id``
   columns);
 * IRE payloads (``{"items": [...], "relations": [...]}``), relations pointing at items by
-  index or by ``internal_id``.
+  index or by ``internal_id``;
+* any of those documents written as YAML (a file named ``.yaml``/``.yml``, or contents given
+  as YAML: what the HTTP API passes for an ``application/yaml`` body).
 
 A record with ``parent``, ``child`` and ``type`` (or ``sys_class_name: cmdb_rel_ci``) is a
 relation; any other record is a CI and needs ``sys_id`` and ``sys_class_name``. A relation
@@ -24,25 +26,30 @@ that is not in the input is *dangling*: counted and skipped, or an error with ``
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from impactgraph.errors import quote
-from impactgraph.importers.build import Draft, Found, Link, Membership, build_model
-from impactgraph.importers.inputs import Input, Text, csv_table, json_document, texts
-from impactgraph.importers.mapping import ClassMatcher, Mapping, RelationRule, default_mapping
-from impactgraph.importers.result import (
-    ImportResult,
-    Issues,
-    Progress,
-    Tallies,
-    fail,
-    report_for,
+from impactgraph.importers.build import Draft, Drafted, Found, Link, Membership
+from impactgraph.importers.ids import KnownIds
+from impactgraph.importers.inputs import (
+    Document,
+    Input,
+    InputFormat,
+    Text,
+    csv_table,
+    json_document,
+    texts,
+    yaml_documents,
 )
+from impactgraph.importers.mapping import ClassMatcher, Mapping, RelationRule, default_mapping
+from impactgraph.importers.result import ImportResult, Issues, Progress, Tallies, fail
 from impactgraph.importers.values import Raw, convert, read_fields, text
 
+#: the files a directory is walked for (a file named on its own may be YAML too)
 SUFFIXES = (".json", ".csv")
+_FORMS: dict[str, InputFormat] = {".json": "json", ".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 RELATION_CLASS = "cmdb_rel_ci"
 
@@ -53,24 +60,37 @@ def read_servicenow(
     *,
     strict: bool = False,
     progress: Progress | None = None,
-    reserved_ids: Collection[str] = (),
+    known: KnownIds | None = None,
 ) -> ImportResult:
     """The model of ServiceNow exports (paths, directories, or contents: see
     :mod:`impactgraph.importers.inputs`), mapped by ``mapping`` (default: the built-in one).
 
-    ``reserved_ids`` are ids the components may not take (those of other sources in the
-    store the model goes to): a component whose readable id is one of them takes its
-    qualified id. Raises :class:`~impactgraph.importers.result.ImportInputError` for input
-    that cannot be
-    read (and, with ``strict``, for a dangling reference).
+    ``known`` is what the store the model goes to holds already: a CI whose sys_id it holds
+    for this source keeps that component's id, and the others avoid every id it holds.
+    Raises :class:`~impactgraph.importers.result.ImportInputError` for input that cannot
+    be read (and, with ``strict``, for a dangling reference).
     """
+    return prepare_servicenow(inputs, mapping, strict=strict, progress=progress).build(
+        known, progress
+    )
+
+
+def prepare_servicenow(
+    inputs: Iterable[Input],
+    mapping: Mapping | None = None,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Drafted:
+    """ServiceNow exports read, checked and resolved, waiting for their ids (see
+    :func:`read_servicenow`, which is this and :meth:`Drafted.build`)."""
     reader = _Reader(mapping or default_mapping("servicenow"), strict)
     names: list[str] = []
     for t in texts(inputs, SUFFIXES):
         names.append(t.name)
         reader.read(t, progress)
     reader.issues.raise_if_any()
-    return reader.finish(names, progress, reserved_ids)
+    return reader.finish(names)
 
 
 @dataclass(frozen=True)
@@ -142,12 +162,18 @@ class _Reader:
     # ---- reading ---------------------------------------------------------------------------
 
     def read(self, t: Text, progress: Progress | None) -> None:
-        if t.suffix == ".csv" or (t.suffix != ".json" and t.text.lstrip()[:1] not in "{["):
+        form = t.format or _FORMS.get(t.suffix)
+        if form is None:  # no name to go by: JSON starts with { or [, anything else is CSV
+            form = "json" if t.text.lstrip()[:1] in ("{", "[") else "csv"
+        if form == "csv":
             self._read_csv(t, progress)
             return
         if progress is not None:
             progress(f"parsing {t.name}", 0, None)
-        doc = json_document(t)
+        for doc in [json_document(t)] if form == "json" else yaml_documents(t):
+            self._read_document(t, doc, progress)
+
+    def _read_document(self, t: Text, doc: Document, progress: Progress | None) -> None:
         data = doc.data
         if isinstance(data, dict) and isinstance(data.get("items"), list):
             self._read_ire(t.name, data, doc.line, progress)
@@ -451,24 +477,18 @@ class _Reader:
 
     # ---- resolving -------------------------------------------------------------------------
 
-    def finish(
-        self, names: list[str], progress: Progress | None, reserved_ids: Collection[str]
-    ) -> ImportResult:
+    def finish(self, names: list[str]) -> Drafted:
         for rel in self.relations:
             self._resolve(rel)
         self.issues.raise_if_any()
-        model = build_model(self.found, self.adjusted, progress, reserved_ids)
-        return ImportResult(
-            model,
-            report_for(
-                model,
-                self.mapping.source,
-                records=self.records - len(self.relations),
-                relations=len(self.relations),
-                skipped=self.skipped,
-                adjusted=self.adjusted,
-                inputs=names,
-            ),
+        return Drafted(
+            self.found,
+            self.mapping.source,
+            records=self.records - len(self.relations),
+            relations=len(self.relations),
+            skipped=self.skipped,
+            adjusted=self.adjusted,
+            inputs=tuple(names),
         )
 
     def _resolve(self, rel: _Relation) -> None:

@@ -4,7 +4,7 @@ collapsed node holding it), the edges between the components drawn, and the fini
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from impactgraph.durations import format_duration
 from impactgraph.graph import Graph
@@ -39,6 +39,13 @@ def edge_label(graph: Graph, e: int) -> str:
     return " ".join(words)
 
 
+def in_id_order(graph: Graph, nodes: Iterable[int]) -> list[int]:
+    """The nodes (once each) in the order of their ids, whatever order the model listed them
+    in: a picture of an estate read from a file, SQLite or Neo4j is the same text."""
+    rank = graph.id_rank()
+    return sorted(set(nodes), key=lambda v: int(rank[v]))
+
+
 def graph_edges(
     graph: Graph,
     drawn: Sequence[int],
@@ -52,8 +59,10 @@ def graph_edges(
     inside = set(drawn)
     dep, mem = graph.dependencies, graph.members
     edges: list[Edge] = []
+    rank = graph.id_rank()
     for v in drawn:
-        for e in range(int(dep.ptr[v]), int(dep.ptr[v + 1])):
+        lo, hi = int(dep.ptr[v]), int(dep.ptr[v + 1])
+        for e in sorted(range(lo, hi), key=lambda e: (int(rank[dep.idx[e]]), int(dep.type[e]))):
             w = int(dep.idx[e])
             if w in inside:
                 edges.append(
@@ -65,7 +74,8 @@ def graph_edges(
                         emphasis=(v, w) in emphasised,
                     )
                 )
-        for m in range(int(mem.ptr[v]), int(mem.ptr[v + 1])):
+        lo, hi = int(mem.ptr[v]), int(mem.ptr[v + 1])
+        for m in sorted(range(lo, hi), key=lambda m: int(rank[mem.idx[m]])):
             w = int(mem.idx[m])
             if w in inside:
                 standby = bool(mem.standby[m])
@@ -103,7 +113,8 @@ def scene_diagram(kind: str, graph: Graph, scene: Scene, collapsed: Collapsed | 
     """The diagram of a scene: its DOT and Mermaid, what it shows and what it collapsed."""
     held: dict[str, list[str]] = {}
     if collapsed is not None:
-        for v, bucket in sorted(collapsed.buckets.items()):
+        rank = graph.id_rank()
+        for v, bucket in sorted(collapsed.buckets.items(), key=lambda item: int(rank[item[0]])):
             held.setdefault(bucket.title, []).append(graph.ids[v])
     return Diagram(
         kind,

@@ -34,7 +34,7 @@ from impactgraph.engine.explain import explain
 from impactgraph.engine.impact import Impact, Interval, State
 from impactgraph.graph import Graph
 from impactgraph.model import Kind
-from impactgraph.render.diagrams.build import Keys, graph_edges, scene_diagram
+from impactgraph.render.diagrams.build import Keys, graph_edges, in_id_order, scene_diagram
 from impactgraph.render.diagrams.collapse import Collapsed, collapse
 from impactgraph.render.diagrams.diagram import Diagram, DiagramOptions
 from impactgraph.render.diagrams.placement import (
@@ -90,7 +90,7 @@ def dependency_scene(
     """The scene of the components ``drawn`` (node indices), coloured by ``impact``. As an
     ``overview``, clustered by site with suppliers at the edge and each component hit
     labelled with its timeline; else unclustered, with the onset and RTO too."""
-    order = sorted(set(drawn))
+    order = in_id_order(graph, drawn)
     timelines = impact.timelines if impact is not None else {}
     roots = {f.node for f in impact.failures} if impact is not None else set()
     focus = graph.index.get(options.focus) if options.focus is not None else None
@@ -112,7 +112,7 @@ def dependency_scene(
     hits = [graph.index[h.id] for h in impact.summary.business_services] if impact else []
     business = [v for v in order if graph.kind_of(v) is Kind.BUSINESS_SERVICE]
     first = [focus] if focus is not None else []
-    keep = [*first, *sorted(roots), *hits, *business]
+    keep = [*first, *in_id_order(graph, roots), *hits, *business]
     collapsed = collapse(graph, order, keep, options.collapse, options.max_nodes, tag_of)
     keys = Keys(graph, order, collapsed)
     names = graph.attr("name")
@@ -184,7 +184,7 @@ def _clusters(graph: Graph, drawn: Sequence[int]) -> tuple[tuple[Cluster, ...], 
     # a group enclosure holds its group node and members; it sits in the group's site cluster
     group_clusters: dict[int, list[Cluster]] = {}
     for g, members in sorted(by_group.items(), key=lambda item: graph.ids[item[0]]):
-        ids = tuple(graph.ids[v] for v in sorted([g, *members]))
+        ids = tuple(graph.ids[v] for v in in_id_order(graph, [g, *members]))
         group_clusters.setdefault(site[g], []).append(Cluster(graph.ids[g], ids, group=True))
     loose: dict[int, list[str]] = {}
     for v in drawn:

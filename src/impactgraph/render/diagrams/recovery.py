@@ -35,7 +35,7 @@ from impactgraph.durations import format_duration
 from impactgraph.engine.impact import Impact
 from impactgraph.engine.plan import Plan, ServiceRecovery, Step
 from impactgraph.graph import Graph
-from impactgraph.render.diagrams.build import Keys, graph_edges, scene_diagram
+from impactgraph.render.diagrams.build import Keys, graph_edges, in_id_order, scene_diagram
 from impactgraph.render.diagrams.collapse import collapse
 from impactgraph.render.diagrams.diagram import Diagram, DiagramOptions
 from impactgraph.render.diagrams.estate import scenario_text
@@ -91,7 +91,9 @@ def recovery_diagram(
         for b, a in pairwise(s.critical_chain)  # b needed by a, from the root up
     }
     wanted = {*step_of, *services, *(c for b in plan.business_services for c in b.critical_chain)}
-    drawn = sorted(focused(graph, (graph.index[c] for c in wanted), options.focus, options.depth))
+    drawn = in_id_order(
+        graph, focused(graph, (graph.index[c] for c in wanted), options.focus, options.depth)
+    )
     on_chain = {v for pair in chains for v in pair}
 
     def wave_of(v: int) -> str | None:
