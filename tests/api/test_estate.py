@@ -127,3 +127,21 @@ def test_settings_from_the_environment_hide_the_password(
     assert settings.store == "neo4j://neo4j:hunter2@db:7687" and settings.max_page == 50
     assert "hunter2" not in repr(settings) and "hunter2" not in str(settings)
     assert settings.store_label == "neo4j://neo4j:***@db:7687"
+
+
+def test_an_app_stopped_at_once_leaves_its_store_closable(store: Store) -> None:
+    """The app warms its snapshot up in a thread; stopping the app waits for it, so that the
+    store closed next is never closed under a read in flight (a Neo4j driver fails then)."""
+    from fastapi.testclient import TestClient
+
+    from impactgraph.api import Settings, create_app
+    from impactgraph.model import Component, Dependency, Kind
+
+    n = 400
+    comps = [site("dc"), *(Component(id=f"s{i}", kind=Kind.SERVICE) for i in range(n))]
+    store.load(Model.build(comps, [Dependency(source=f"s{i}", target="dc") for i in range(n)]))
+    for _ in range(5):
+        with TestClient(create_app(Settings(), store=store)):
+            pass  # started (the warm-up begins) and stopped at once
+        assert not any(t.name == "warm-up" and t.is_alive() for t in threading.enumerate())
+    assert store.version() >= 1  # the store still answers

@@ -54,6 +54,10 @@ refused (412) if the model has moved since. Every error is an RFC 9457
 """
 
 
+#: seconds a shutting-down app waits for its warm-up read to end before closing the store
+WARM_UP_WAIT = 10.0
+
+
 class RedactQuery(logging.Filter):
     """Keeps the values of query parameters that carry secrets (``token``, ``key``) out of
     the access log: ``GET /login?token=***``."""
@@ -93,8 +97,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         access = logging.getLogger("uvicorn.access")
         if not any(isinstance(f, RedactQuery) for f in access.filters):
             access.addFilter(RedactQuery())
-        threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
+        warming = threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True)
+        warming.start()
         yield
+        # the store must not be closed under a read still warming up (a Neo4j driver closed
+        # while one of its connections is in use fails); a long one is left to end with us
+        warming.join(WARM_UP_WAIT)
         if owned:
             served.close()
 
