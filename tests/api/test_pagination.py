@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from fastapi.testclient import TestClient
 
@@ -50,6 +51,11 @@ def test_pages_neither_skip_nor_repeat_under_writes(client: TestClient, auth: Au
             cursor = page["next_cursor"]
             if cursor is None:
                 break
+            # let at least one write land between this page and the next, however slow the
+            # store's writes are next to its reads (Neo4j): the pages must interleave
+            written, deadline = writes, time.monotonic() + 30
+            while writes == written and time.monotonic() < deadline:
+                time.sleep(0.005)
     finally:
         stop.set()
         thread.join()
