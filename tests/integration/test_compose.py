@@ -48,6 +48,13 @@ def test_compose_config_is_valid_and_wires_impactgraph_to_neo4j() -> None:
     assert app["environment"]["NEO4J_PASSWORD"] == "change-me-please"
     assert app["depends_on"]["neo4j"]["condition"] == "service_healthy"
     assert app["build"]["dockerfile"] == "Dockerfile"
+    api = services["api"]  # the HTTP API and the page, over the same Neo4j
+    assert api["command"][:1] == ["serve"] and "0.0.0.0" in api["command"]
+    assert api["environment"]["NEO4J_URI"] == "neo4j://neo4j:7687"
+    assert api["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(api["healthcheck"]["test"])
+    published = [str(p) for p in api["ports"]]
+    assert any("127.0.0.1" in p and "8000" in p for p in published), published
 
 
 def test_compose_refuses_to_run_without_a_password(tmp_path: Path) -> None:
