@@ -113,6 +113,27 @@ def test_a_source_cannot_take_over_another_sources_component(
     assert r.json()["errors"][0]["component"] == "dc1"
 
 
+def test_source_and_remove_missing_may_come_in_the_query(
+    client: TestClient, auth: Auth, store: Store
+) -> None:
+    body = {k: v for k, v in FIRST.items() if k != "source"}
+    first = sync(client, auth, body, source="cmdb")
+    assert first["components"] == counts(created=3) and first["source"] == "cmdb"
+    assert {c.source for c in store.read().components} == {"cmdb"}
+    fewer = {"components": FIRST["components"][:2]}
+    second = sync(client, auth, fewer, source="cmdb", remove_missing="true")
+    assert second["components"] == counts(unchanged=2, removed=1)
+    assert "app1" not in {c.id for c in store.read().components}
+    version = store.version()
+    for params in ({"source": "other"}, {"remove_missing": "false"}):
+        both = {**fewer, "source": "cmdb", "remove_missing": True}
+        r = client.post("/v1/model:upsert", json=both, params=params, headers=auth["editor"])
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in r.json()["errors"]] == list(params)
+    assert store.version() == version
+
+
 def test_remove_missing_needs_a_source(client: TestClient, auth: Auth) -> None:
     r = client.post("/v1/model:upsert", json={"remove_missing": True}, headers=auth["editor"])
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "source"

@@ -32,7 +32,7 @@ from impactgraph.api.openapi import request_body
 from impactgraph.api.problems import responses
 from impactgraph.api.schemas import Loaded, ModelDocument, UpsertRequest, UpsertResult
 from impactgraph.document import Parsed
-from impactgraph.errors import Issue, ModelError, VersionConflictError, quote
+from impactgraph.errors import Issue, ModelError, RequestError, VersionConflictError, quote
 from impactgraph.model import MAX_SOURCE, Component, Dependency, model_to_document, valid_source
 from impactgraph.modelfile import check_parts, read_model_document
 from impactgraph.sync import SyncReport, plan_sync
@@ -97,6 +97,17 @@ def upsert(
     response: Response,
     dry_run: Annotated[bool, Query(description="answer the counts, commit nothing")] = False,
     ids: Annotated[bool, Query(description="list the ids created, updated and removed")] = False,
+    source: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SOURCE,
+            description="the sending system, as the body's `source` (either place; not both "
+            "with different values)",
+        ),
+    ] = None,
+    remove_missing: Annotated[
+        bool | None, Query(description="as the body's `remove_missing` (either place)")
+    ] = None,
 ) -> UpsertResult:
     """Create, update (and with ``remove_missing``, remove) components and dependencies by
     key, in one transaction; answer the counts created / updated / unchanged / removed.
@@ -106,7 +117,7 @@ def upsert(
     sent are removed, and so are the dependencies *from* components of that source that were
     not sent; nothing of other sources, nor hand-written components, is touched.
     """
-    source, remove_missing = _options(document)
+    source, remove_missing = _with_query(_options(document), document, source, remove_missing)
 
     def plan(snapshot: Snapshot) -> Planned[SyncReport]:
         components, dependencies = _parts(document, snapshot)
@@ -170,6 +181,53 @@ def _options(document: Parsed) -> tuple[str | None, bool]:
     if issues:
         raise in_body(ModelError(issues), document)
     return source, bool(remove_missing)
+
+
+def _with_query(
+    body: tuple[str | None, bool],
+    document: Parsed,
+    source: str | None,
+    remove_missing: bool | None,
+) -> tuple[str | None, bool]:
+    """The sync's options from the body, or from the query where the body leaves them out;
+    given in both places with different values, a 422 naming the parameter."""
+    given: dict[str, Any] = document.document
+    issues: list[Issue] = []
+    if source is not None:
+        if not valid_source(source):
+            issues.append(
+                Issue(
+                    f"source {quote(source)} is not a source name",
+                    field="source",
+                    path=("query", "source"),
+                )
+            )
+        elif body[0] is not None and body[0] != source:
+            issues.append(
+                Issue(
+                    f"the body says source {quote(body[0])}, the query {quote(source)}",
+                    field="source",
+                    path=("query", "source"),
+                )
+            )
+    if (
+        remove_missing is not None
+        and "remove_missing" in given
+        and bool(given["remove_missing"]) != remove_missing
+    ):
+        issues.append(
+            Issue(
+                "the body and the query give different remove_missing",
+                field="remove_missing",
+                path=("query", "remove_missing"),
+            )
+        )
+    if issues:
+        raise RequestError(issues)
+    return (
+        source if source is not None else body[0],
+        remove_missing if remove_missing is not None else body[1],
+    )
 
 
 def _parts(document: Parsed, snapshot: Snapshot) -> tuple[list[Component], list[Dependency]]:
