@@ -35,8 +35,8 @@ from impactgraph.api.estate import Snapshot
 from impactgraph.api.problems import responses
 from impactgraph.api.questions import (
     MAX_DEPTH,
-    _propagate,  # the question routes' propagate: an unknown id in a failure is a 422
     failures_param,
+    scenario_impact,
     seconds_param,
     with_version,
 )
@@ -232,9 +232,15 @@ def _send(
     return response
 
 
-def _recovery(graph: Graph, scenario: Scenario, capacity: Capacity | None) -> tuple[Impact, Plan]:
-    impact = _propagate(graph, scenario)
-    return impact, plan(graph, impact, capacity)
+def _recovery(
+    snapshot: Snapshot, scenario: Scenario, capacity: Capacity | None
+) -> tuple[Impact, Plan]:
+    impact = scenario_impact(snapshot, scenario)
+    return impact, plan(snapshot.graph, impact, capacity)
+
+
+def _coloured(snapshot: Snapshot, scenario: Scenario | None) -> Impact | None:
+    return None if scenario is None else scenario_impact(snapshot, scenario)
 
 
 def _colouring(fail: list[str], horizon: str | None) -> Scenario | None:
@@ -272,7 +278,7 @@ def get_estate_diagram(
         snapshot,
         ("estate", scenario, options),
         format,
-        lambda g: draw("estate", g, options, None if scenario is None else _propagate(g, scenario)),
+        lambda g: draw("estate", g, options, _coloured(snapshot, scenario)),
     )
 
 
@@ -308,7 +314,7 @@ def get_component_diagram(
         snapshot,
         ("estate", scenario, options),
         format,
-        lambda g: draw("estate", g, options, None if scenario is None else _propagate(g, scenario)),
+        lambda g: draw("estate", g, options, _coloured(snapshot, scenario)),
     )
 
 
@@ -334,7 +340,7 @@ def get_impact_diagram(
         snapshot,
         ("impact", scenario, options),
         format,
-        lambda g: draw("impact", g, options, _propagate(g, scenario)),
+        lambda g: draw("impact", g, options, scenario_impact(snapshot, scenario)),
     )
 
 
@@ -359,7 +365,7 @@ def get_timeline_diagram(
         snapshot,
         ("timeline", scenario, options),
         format,
-        lambda g: draw("timeline", g, options, _propagate(g, scenario)),
+        lambda g: draw("timeline", g, options, scenario_impact(snapshot, scenario)),
     )
 
 
@@ -378,7 +384,7 @@ def _plan_picture(
         snapshot,
         (kind, scenario, _crews(capacity), options),
         fmt,
-        lambda g: draw(kind, g, options, *_recovery(g, scenario, capacity)),
+        lambda g: draw(kind, g, options, *_recovery(snapshot, scenario, capacity)),
     )
 
 
@@ -444,7 +450,7 @@ def get_runbook(
     lost = scenario.name or ", ".join(f.target for f in scenario.failures) + " lost"
 
     def compute() -> bytes:
-        _, recovery = _recovery(snapshot.graph, scenario, capacity)
+        _, recovery = _recovery(snapshot, scenario, capacity)
         return (plan_markdown(recovery, "Recovery runbook: " + lost) + "\n").encode("utf-8")
 
     body: bytes = snapshot.answer(("runbook", scenario, _crews(capacity)), compute)

@@ -203,6 +203,12 @@ def _propagate(graph: Graph, scenario: Scenario) -> Impact:
         raise ScenarioError(str(e)) from e
 
 
+def scenario_impact(snapshot: Snapshot, scenario: Scenario) -> Impact:
+    """The impact of ``scenario`` on the snapshot's model, computed once and kept with the
+    answers: the pictures of one scenario in several formats and options share it."""
+    return snapshot.answer(("impact-of", scenario), lambda: _propagate(snapshot.graph, scenario))
+
+
 # ---- reading the inputs ---------------------------------------------------------------------
 
 
