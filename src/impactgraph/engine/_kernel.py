@@ -53,6 +53,7 @@ import numpy as np
 import numpy.typing as npt
 
 from impactgraph.engine._jit import INF as _INF
+from impactgraph.engine._jit import borrow
 from impactgraph.graph import Adjacency, Csr, Membership
 
 I64 = npt.NDArray[np.int64]
@@ -96,6 +97,13 @@ class KernelGraph(NamedTuple):
     standby: I64
     #: member → its groups of more than ``BIG_GROUP`` members (which keep member counts)
     big_groups: Csr
+    #: for each dependents edge and each groups edge, the rank of the node it leads to, and
+    #: whether that rank is a cycle: read in edge order, so that scheduling what a change
+    #: touches reads no per-node array at random
+    dnt_rank: I64
+    dnt_cyc: npt.NDArray[np.bool_]
+    grp_rank: I64
+    grp_cyc: npt.NDArray[np.bool_]
 
 
 class Rules(NamedTuple):
@@ -507,22 +515,56 @@ def _settle(lo, hi, t, mode, sid, work, touched, c, g, f, s, sup, dnt, grp, big_
     return True
 
 
+def _borrowed(g, f):
+    """``g`` and ``f`` with every array borrowed (:func:`~impactgraph.engine._jit.borrow`): the
+    kernel's calls then count no references (the caller holds the arrays for the call)."""
+    a, m, b = g.dependencies, g.members, g.big_groups
+    dnt, grp = g.dependents, g.groups
+    bg = KernelGraph(
+        borrow(g.rank),
+        borrow(g.scc_ptr),
+        Adjacency(borrow(a.ptr), borrow(a.idx), borrow(a.hard), borrow(a.tol), borrow(a.type)),
+        Adjacency(
+            borrow(dnt.ptr), borrow(dnt.idx), borrow(dnt.hard), borrow(dnt.tol), borrow(dnt.type)
+        ),
+        Membership(borrow(m.ptr), borrow(m.idx), borrow(m.standby), borrow(m.activation)),
+        Csr(borrow(grp.ptr), borrow(grp.idx)),
+        borrow(g.min_up),
+        borrow(g.id_rank),
+        borrow(g.mem_wait),
+        borrow(g.standby),
+        Csr(borrow(b.ptr), borrow(b.idx)),
+        borrow(g.dnt_rank),
+        borrow(g.dnt_cyc),
+        borrow(g.grp_rank),
+        borrow(g.grp_cyc),
+    )
+    return bg, Failures(borrow(f.ptr), borrow(f.start), borrow(f.end))
+
+
+def _held(own):
+    """A use of ``own`` (the arrays behind borrowed views) where they must still be alive."""
+    return len(own[0]) + len(own[1]) + len(own[2]) + len(own[3])
+
+
 def propagate_kernel(g, f, failed):
     """Run the event loop over ``g`` (:class:`KernelGraph`) for failures ``f``
     (:class:`Failures`) of the nodes ``failed``. Returns change records (node, time, state,
     rule, via), in time order per node."""
     n = len(g.rank)
+    g, f = _borrowed(g, f)
     rank, scc_ptr, dnt, grp = g.rank, g.scc_ptr, g.dependents, g.groups
     dep, mem = g.dependencies, g.members
     rules = Rules(dep.ptr, dep.idx, dep.hard, dep.tol, mem.ptr, mem.idx, g.mem_wait, g.min_up,
                   g.id_rank, g.standby)  # fmt: skip
     big_ptr, big_idx = g.big_groups.ptr, g.big_groups.idx
-    c = Clock(
+    own = (
         np.zeros(n, dtype=np.int8),
         np.full(n, INF, dtype=np.int64),
         np.full(n, INF, dtype=np.int64),
         np.full(n + (2 * n if len(big_idx) > 0 else 0), -1, dtype=np.int64),
     )
+    c = Clock(borrow(own[0]), borrow(own[1]), borrow(own[2]), borrow(own[3]))
     state, down_since, bad_since, tstar = c.state, c.down_since, c.bad_since, c.tstar
     tstar[n:] = 0  # the member counts: all UP
     prev_state = np.zeros(n, dtype=np.int8)
@@ -550,6 +592,7 @@ def propagate_kernel(g, f, failed):
     # from DEGRADED to DOWN) or is a standby of this group coming in (2: lowers only a DOWN one)
     marks = [(np.int64(0), np.int64(0), np.int64(0))]
     marks.pop()
+    dnt_rank, dnt_cyc, grp_rank, grp_cyc = g.dnt_rank, g.dnt_cyc, g.grp_rank, g.grp_cyc
     for v in failed:
         rv = rank[v]
         in_cycle = sizes[rv] > 1
@@ -582,9 +625,9 @@ def propagate_kernel(g, f, failed):
     work.pop()
     touched = [np.int64(0)]  # the nodes a cycle solve touched (``scratch``)
     touched.pop()
-    queued = np.full(nscc, -1, dtype=np.int64)  # the instant a rank was last queued at
     # the current instant: a flag per rank, scanned upwards (every rank an instant queues lies
-    # above the one being processed: topological order), eight flags at a time where empty.
+    # above the one being processed: topological order, so a flag is never set twice in one
+    # instant and all are clear between instants), eight flags at a time where empty.
     # Above them, a flag per 64 ranks (blk1) and per 4096 (blk2), set with the rank's, read
     # eight at a time too: an empty stretch is skipped 8, 64, 512, 4096 or 32768 ranks at a
     # step, so an instant that queues a few far-apart ranks (a group whose members change one by
@@ -597,15 +640,14 @@ def propagate_kernel(g, f, failed):
     words1 = blk1.view(np.uint64)
     blk2 = np.zeros(((nscc >> 15) + 1) * 8, dtype=np.uint8)
     words2 = blk2.view(np.uint64)
-    changed = [np.int64(0)]
+    changed = np.empty(side, dtype=np.int64)  # the nodes of a rank that changed this instant
     while len(future) > 0:
         t = future[0][0]
         lo_r = np.int64(nscc)
         hi_r = np.int64(-1)
         while len(future) > 0 and future[0][0] == t:
             _t, r0 = heapq.heappop(future)
-            if queued[r0] != t:
-                queued[r0] = t
+            if pending[r0] == 0:
                 pending[r0] = 1
                 blk1[r0 >> 6] = 1
                 blk2[r0 >> 12] = 1
@@ -634,7 +676,7 @@ def propagate_kernel(g, f, failed):
                     r += 32768
                 continue
             pending[r] = 0
-            changed.clear()
+            nchg = 0
             lo = scc_ptr[r]
             hi = scc_ptr[r + 1]
             if hi - lo == 1:
@@ -664,7 +706,8 @@ def propagate_kernel(g, f, failed):
                     out_state.append(np.int8(ns))
                     out_rule.append(np.int8(rule))
                     out_via.append(np.int64(via))
-                    changed.append(np.int64(v))
+                    changed[nchg] = v
+                    nchg += 1
             else:
                 # a cycle: the least solution at this instant. The marks of this rank at this
                 # instant name the nodes to look at again. Those whose state may fall lose it,
@@ -781,18 +824,19 @@ def propagate_kernel(g, f, failed):
                         out_state.append(np.int8(state[v]))
                         out_rule.append(np.int8(scratch.rule[i]))
                         out_via.append(np.int64(scratch.via[i]))
-                        changed.append(np.int64(v))
+                        changed[nchg] = v
+                        nchg += 1
             # schedule what the changes touch: now (same instant) or when a tolerance runs out
             # (and, for a cycle's rank, mark the node and whether the change may lower it)
-            for v in changed:
+            for jc in range(nchg):
+                v = changed[jc]
                 ns = state[v]
                 old = prev_state[v]
                 for e in range(dnt.ptr[v], dnt.ptr[v + 1]):
-                    ra = rank[dnt.idx[e]]
+                    ra = dnt_rank[e]
                     tau = dnt.tol[e]
                     now = tau == 0 or ns < old
-                    if now and queued[ra] != t:
-                        queued[ra] = t
+                    if now and ra != r and pending[ra] == 0:
                         pending[ra] = 1
                         blk1[ra >> 6] = 1
                         blk2[ra >> 12] = 1
@@ -805,7 +849,7 @@ def propagate_kernel(g, f, failed):
                     )
                     if runs:
                         heapq.heappush(future, (np.int64(t + tau), np.int64(ra)))
-                    if cyclic and sizes[ra] > 1:
+                    if dnt_cyc[e]:
                         code = 4 * dnt.idx[e]
                         if now and ra != r:
                             if ns < old:
@@ -816,14 +860,13 @@ def propagate_kernel(g, f, failed):
                                 marks, (np.int64(t + tau), np.int64(ra), np.int64(4 * dnt.idx[e]))
                             )
                 for e in range(grp.ptr[v], grp.ptr[v + 1]):
-                    rg = rank[grp.idx[e]]
-                    if queued[rg] != t:
-                        queued[rg] = t
+                    rg = grp_rank[e]
+                    if rg != r and pending[rg] == 0:
                         pending[rg] = 1
                         blk1[rg >> 6] = 1
                         blk2[rg >> 12] = 1
                         hi_r = max(hi_r, rg)
-                    if cyclic and rg != r and sizes[rg] > 1:
+                    if grp_cyc[e] and rg != r:
                         gw = grp.idx[e]
                         # a member's rise worsens its group, but for a standby that goes from
                         # DEGRADED to DOWN: it may have been what made the group DEGRADED
@@ -834,6 +877,7 @@ def propagate_kernel(g, f, failed):
                             code += 1
                         heapq.heappush(marks, (np.int64(t), np.int64(rg), np.int64(code)))
             r += 1
+    _held(own)
     return (
         np.array(out_node, dtype=np.int64),
         np.array(out_t, dtype=np.int64),
@@ -845,6 +889,8 @@ def propagate_kernel(g, f, failed):
 
 #: the kernel and the helpers it calls, helpers first (for :func:`impactgraph.engine._jit.kernels`)
 KERNELS = (
+    "_borrowed",
+    "_held",
     "_failed_at",
     "_later",
     "_recount",

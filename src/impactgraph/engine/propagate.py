@@ -91,17 +91,25 @@ def _topology(graph: Graph) -> Topology:
     np.cumsum(np.bincount(rank_old, minlength=ncomp), out=scc_ptr[1:])
     dep, dnt, mem = g.dependencies, g.dependents, g.members
     members = Membership(*_permute_csr(mem.ptr, order, inv, mem.idx, mem.standby, mem.activation))
+    rank = rank_old[order]
+    cycle = np.diff(scc_ptr)[rank] > 1  # each node: whether its SCC is a cycle
+    dependents = _untyped(_permute_csr(dnt.ptr, order, inv, dnt.idx, dnt.hard, dnt.tol))
+    groups = Csr(*_permute_csr(g.groups.ptr, order, inv, g.groups.idx))
     kg = KernelGraph(
-        rank=rank_old[order],
+        rank=rank,
         scc_ptr=scc_ptr,
         # the rules never read edge types: the kernel's copy leaves them out (empty)
         dependencies=_untyped(_permute_csr(dep.ptr, order, inv, dep.idx, dep.hard, dep.tol)),
-        dependents=_untyped(_permute_csr(dnt.ptr, order, inv, dnt.idx, dnt.hard, dnt.tol)),
+        dependents=dependents,
         members=members,
-        groups=Csr(*_permute_csr(g.groups.ptr, order, inv, g.groups.idx)),
+        groups=groups,
         min_up=g.min_up[order],
         id_rank=g.id_rank()[order],  # causes break ties by id
         **_group_arrays(n, *members),
+        dnt_rank=rank[dependents.idx],
+        dnt_cyc=cycle[dependents.idx],
+        grp_rank=rank[groups.idx],
+        grp_cyc=cycle[groups.idx],
     )
     return Topology(order=order, inv=inv, kernel_graph=kg)
 
