@@ -887,6 +887,22 @@ def propagate_kernel(g, f, failed):
     )
 
 
+def changes_by_node(node, n):
+    """The stable order of change records by node (a counting sort, O(n + records)): the
+    compiled kernels' stand-in for ``np.argsort(node, kind="stable")``."""
+    start = np.zeros(n + 1, dtype=np.int64)
+    for v in node:
+        start[v + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    order = np.empty(len(node), dtype=np.int64)
+    for i in range(len(node)):
+        v = node[i]
+        order[start[v]] = i
+        start[v] += 1
+    return order
+
+
 #: the kernel and the helpers it calls, helpers first (for :func:`impactgraph.engine._jit.kernels`)
 KERNELS = (
     "_borrowed",
@@ -905,4 +921,5 @@ KERNELS = (
     "_resupport",
     "_settle",
     "propagate_kernel",
+    "changes_by_node",
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -91,17 +91,47 @@ class BusinessServiceHit:
         }
 
 
-@dataclass(frozen=True)
 class Summary:
     """Counts (a component DOWN at some moment counts as down; DEGRADED at some moment as
     degraded; it may count in both), counts per kind, business services hit by tier, and
-    money lost inside the horizon (``impact_per_hour`` × hours DOWN within ``[0, horizon)``)."""
+    money lost inside the horizon (``impact_per_hour`` × hours DOWN within ``[0, horizon)``).
 
-    down: int
-    degraded: int
-    by_kind: dict[str, dict[str, int]]
-    business_services: list[BusinessServiceHit]
-    money_lost: float
+    ``business_services`` may be given as a function that lists them: the list is then made
+    on first use (on a large estate, thousands of objects an answer may never need)."""
+
+    __slots__ = ("_hits", "by_kind", "degraded", "down", "money_lost")
+
+    def __init__(
+        self,
+        down: int,
+        degraded: int,
+        by_kind: dict[str, dict[str, int]],
+        business_services: list[BusinessServiceHit] | Callable[[], list[BusinessServiceHit]],
+        money_lost: float,
+    ) -> None:
+        self.down = down
+        self.degraded = degraded
+        self.by_kind = by_kind
+        self.money_lost = money_lost
+        self._hits = business_services
+
+    @property
+    def business_services(self) -> list[BusinessServiceHit]:
+        """The business services hit, by tier (none last), then onset, then id."""
+        if callable(self._hits):
+            self._hits = self._hits()
+        return self._hits
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Summary) and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable on first use, like the list it holds
+
+    def __repr__(self) -> str:
+        return (
+            f"Summary(down={self.down}, degraded={self.degraded}, by_kind={self.by_kind!r}, "
+            f"business_services={self.business_services!r}, money_lost={self.money_lost!r})"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -259,38 +289,49 @@ def summarise(graph: Graph, scenario: Scenario, rec: Records) -> Summary:
     hi = np.where(rec.end < 0, horizon, np.minimum(rec.end, horizon))
     secs = np.where(is_down, np.maximum(0, hi - np.maximum(rec.start, 0)), 0)
     money = secs * graph.rates()[rec.node] / 3600.0
-    # business services: aggregate their rows per node
     rows = np.nonzero(graph.kind[rec.node] == kinds.index(Kind.BUSINESS_SERVICE))[0]
-    bnode = rec.node[rows]
-    hits: list[BusinessServiceHit] = []
-    if len(rows):
-        uniq, inv = np.unique(bnode, return_inverse=True)
-        m = len(uniq)
-        b_secs = np.bincount(inv, weights=secs[rows], minlength=m)
-        b_money = np.bincount(inv, weights=money[rows], minlength=m)
-        b_onset = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(b_onset, inv, rec.start[rows])
-        b_worst = np.zeros(m, dtype=np.int8)
-        np.maximum.at(b_worst, inv, rec.state[rows])
-        tier, rto, rate = graph.attr("tier"), graph.attr("rto"), graph.attr("impact_per_hour")
-        for i, v in enumerate(uniq.tolist()):
-            hits.append(
-                BusinessServiceHit(
-                    id=graph.ids[v],
-                    tier=tier[v],
-                    worst=State.DOWN if b_worst[i] == 2 else State.DEGRADED,
-                    onset=int(b_onset[i]),
-                    down_seconds=int(b_secs[i]),
-                    rto=rto[v],
-                    impact_per_hour=rate[v],
-                    money_lost=round(float(b_money[i]), 2),
-                )
-            )
-        hits.sort(key=lambda h: (h.tier if h.tier is not None else 99, h.onset, h.id))
     return Summary(
         down=len(down_nodes),
         degraded=len(deg_nodes),
         by_kind=dict(sorted(by_kind.items())),
-        business_services=hits,
+        business_services=lambda: _business_services(graph, rec, rows, secs[rows], money[rows]),
         money_lost=round(float(money.sum()), 2),
     )
+
+
+def _business_services(
+    graph: Graph,
+    rec: Records,
+    rows: npt.NDArray[np.intp],
+    secs: npt.NDArray[np.int64],
+    money: npt.NDArray[np.float64],
+) -> list[BusinessServiceHit]:
+    """The business services among the records' ``rows`` (with their seconds DOWN and money
+    lost inside the horizon), aggregated per service, by tier (none last), onset, then id."""
+    if not len(rows):
+        return []
+    # records are sorted by node: each service's rows are one run
+    bnode = rec.node[rows]
+    first = np.flatnonzero(np.concatenate(([True], bnode[1:] != bnode[:-1])))
+    uniq = bnode[first]
+    run = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(bnode))))
+    b_secs = np.add.reduceat(secs, first)
+    b_money = np.bincount(run, weights=money)  # added in row order, as before
+    b_onset = np.minimum.reduceat(rec.start[rows], first)
+    b_worst = np.maximum.reduceat(rec.state[rows], first)
+    tier, rto, rate = graph.attr("tier"), graph.attr("rto"), graph.attr("impact_per_hour")
+    tiers = np.array([99 if tier[v] is None else tier[v] for v in uniq.tolist()], dtype=np.int64)
+    order = np.lexsort((graph.id_rank()[uniq], b_onset, tiers))
+    return [
+        BusinessServiceHit(
+            id=graph.ids[v],
+            tier=tier[v],
+            worst=State.DOWN if b_worst[i] == 2 else State.DEGRADED,
+            onset=int(b_onset[i]),
+            down_seconds=int(b_secs[i]),
+            rto=rto[v],
+            impact_per_hour=rate[v],
+            money_lost=round(float(b_money[i]), 2),
+        )
+        for i, v in zip(order.tolist(), uniq[order].tolist(), strict=True)
+    ]

@@ -205,7 +205,11 @@ def records_from_changes(
 ) -> Records:
     """Change records → intervals in columns: each change lasts until the node's next change;
     UP stretches are dropped. A node's changes never repeat a state, so nothing needs merging."""
-    order = np.argsort(node, kind="stable")  # the kernel emits in time order
+    # the kernel emits in time order: sort by node, stably
+    if _jit.use_compiled(graph.n):
+        order = _jit.kernels(_kernel, _kernel.KERNELS, graph.n).changes_by_node(node, graph.n)
+    else:
+        order = np.argsort(node, kind="stable")
     node, t, st, rule, via = node[order], t[order], st[order], rule[order], via[order]
     end = np.full(len(node), -1, dtype=np.int64)
     if len(node) > 1:
