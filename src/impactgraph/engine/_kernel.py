@@ -542,15 +542,26 @@ def _borrowed(g, f):
     return bg, Failures(borrow(f.ptr), borrow(f.start), borrow(f.end))
 
 
-def _held(own):
-    """A use of ``own`` (the arrays behind borrowed views) where they must still be alive."""
-    return len(own[0]) + len(own[1]) + len(own[2]) + len(own[3])
+def new_clock(g: KernelGraph) -> Clock:
+    """The :class:`Clock` for a run over ``g``: all UP, no ``t*``, member counts 0 (made by
+    the caller, which holds it for the run: the kernel borrows its arrays)."""
+    n = len(g.rank)
+    big = len(g.big_groups.idx) > 0
+    tstar = np.full(n + (2 * n if big else 0), -1, dtype=np.int64)
+    tstar[n:] = 0  # the member counts: all UP
+    return Clock(
+        np.zeros(n, dtype=np.int8),
+        np.full(n, INF, dtype=np.int64),
+        np.full(n, INF, dtype=np.int64),
+        tstar,
+    )
 
 
-def propagate_kernel(g, f, failed):
+def propagate_kernel(g, f, failed, c):
     """Run the event loop over ``g`` (:class:`KernelGraph`) for failures ``f``
-    (:class:`Failures`) of the nodes ``failed``. Returns change records (node, time, state,
-    rule, via), in time order per node."""
+    (:class:`Failures`) of the nodes ``failed``, from the clock ``c`` (:func:`new_clock`; the
+    run writes it). Returns change records (node, time, state, rule, via), in time order per
+    node."""
     n = len(g.rank)
     g, f = _borrowed(g, f)
     rank, scc_ptr, dnt, grp = g.rank, g.scc_ptr, g.dependents, g.groups
@@ -558,13 +569,7 @@ def propagate_kernel(g, f, failed):
     rules = Rules(dep.ptr, dep.idx, dep.hard, dep.tol, mem.ptr, mem.idx, g.mem_wait, g.min_up,
                   g.id_rank, g.standby)  # fmt: skip
     big_ptr, big_idx = g.big_groups.ptr, g.big_groups.idx
-    own = (
-        np.zeros(n, dtype=np.int8),
-        np.full(n, INF, dtype=np.int64),
-        np.full(n, INF, dtype=np.int64),
-        np.full(n + (2 * n if len(big_idx) > 0 else 0), -1, dtype=np.int64),
-    )
-    c = Clock(borrow(own[0]), borrow(own[1]), borrow(own[2]), borrow(own[3]))
+    c = Clock(borrow(c.state), borrow(c.down_since), borrow(c.bad_since), borrow(c.tstar))
     state, down_since, bad_since, tstar = c.state, c.down_since, c.bad_since, c.tstar
     tstar[n:] = 0  # the member counts: all UP
     prev_state = np.zeros(n, dtype=np.int8)
@@ -877,7 +882,6 @@ def propagate_kernel(g, f, failed):
                             code += 1
                         heapq.heappush(marks, (np.int64(t), np.int64(rg), np.int64(code)))
             r += 1
-    _held(own)
     return (
         np.array(out_node, dtype=np.int64),
         np.array(out_t, dtype=np.int64),
@@ -906,7 +910,6 @@ def changes_by_node(node, n):
 #: the kernel and the helpers it calls, helpers first (for :func:`impactgraph.engine._jit.kernels`)
 KERNELS = (
     "_borrowed",
-    "_held",
     "_failed_at",
     "_later",
     "_recount",

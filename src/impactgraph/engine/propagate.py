@@ -188,8 +188,9 @@ def run_kernel(
         RootFailure(node=int(topo.inv[f.node]), id=f.id, at=f.at, end=f.end) for f in roots
     ]
     kern: Any = _jit.kernels(_kernel, _kernel.KERNELS, graph.n)
+    kg = topo.kernel_graph
     node, t, st, rule, via = kern.propagate_kernel(
-        topo.kernel_graph, *_failure_arrays(graph.n, renumbered)
+        kg, *_failure_arrays(graph.n, renumbered), _kernel.new_clock(kg)
     )
     via = np.where(via >= 0, topo.order[np.maximum(via, 0)], -1)
     return topo.order[node], t, st, rule, via
