@@ -120,5 +120,9 @@ def _compile(module: types.ModuleType, names: Sequence[str]) -> types.SimpleName
         copy = types.FunctionType(f.__code__, scope, f.__name__, f.__defaults__, f.__closure__)
         copy.__module__ = f.__module__
         copy.__qualname__ = f.__qualname__
-        out[name] = scope[name] = numba.njit(cache=True)(copy)
+        # helpers the module lists in INLINE are compiled into their callers
+        options: dict[str, Any] = {"cache": True}
+        if name in getattr(module, "INLINE", ()):
+            options["inline"] = "always"
+        out[name] = scope[name] = numba.njit(**options)(copy)
     return types.SimpleNamespace(**out)

@@ -907,6 +907,10 @@ def changes_by_node(node, n):
     return order
 
 
+#: helpers compiled into their callers (numba hands a call every array of its tuples, seven
+#: words each, on the stack: per component evaluated, that copy cost more than the rules)
+INLINE = ("_failed_at", "_evaluate")
+
 #: the kernel and the helpers it calls, helpers first (for :func:`impactgraph.engine._jit.kernels`)
 KERNELS = (
     "_borrowed",
