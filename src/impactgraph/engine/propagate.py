@@ -206,8 +206,9 @@ def records_from_changes(
 ) -> Records:
     """Change records → intervals in columns: each change lasts until the node's next change;
     UP stretches are dropped. A node's changes never repeat a state, so nothing needs merging."""
-    # the kernel emits in time order: sort by node, stably
-    if _jit.use_compiled(graph.n):
+    # the kernel emits in time order: sort by node, stably (counting, O(n + records), when the
+    # records are many; the few of a small answer on a large graph are sorted as they are)
+    if _jit.use_compiled(graph.n) and 16 * len(node) >= graph.n:
         order = _jit.kernels(_kernel, _kernel.KERNELS, graph.n).changes_by_node(node, graph.n)
     else:
         order = np.argsort(node, kind="stable")
