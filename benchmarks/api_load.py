@@ -30,12 +30,12 @@ Usage::
 
     python benchmarks/api_load.py                                   # 10k, mixed, 20 s
     python benchmarks/api_load.py --components 100000 --mix blast   # blast radius on 100k
+    python benchmarks/api_load.py --components 10000 --components 100000   # and growth
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import socket
@@ -55,6 +55,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _growth
 import estate_gen
 
 from impactgraph.apikeys import create_key
@@ -339,7 +340,7 @@ def targets(mix_name: str, components: int, by_kind: dict[str, Any]) -> dict[str
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--components", type=int, default=10_000)
+    _growth.add_sizes(parser, default=10_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="load duration")
     parser.add_argument("--clients", type=int, default=4, help="concurrent connections")
     parser.add_argument(
@@ -355,12 +356,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--ready-timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
-    mix = MIX if args.mix == "mixed" else {args.mix: 1.0}
+    timed = {
+        "p50 " + kind: f"{kind}.p50_ms" for kind in ("all", *(MIX if args.mix == "mixed" else ()))
+    }
+    timed |= {"p99 all": "all.p99_ms", "warm-up": "warmup_s", "store": "store_s"}
+    figures = _growth.run(
+        _growth.sizes(args), lambda n: measure(n, args), timed, size_of="components"
+    )
+    _growth.print_last(figures)
+    return 0
 
+
+def measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Every figure of one size (printing its lines)."""
+    mix = MIX if args.mix == "mixed" else {args.mix: 1.0}
     with tempfile.TemporaryDirectory(prefix="impactgraph-api-load-") as tmp:
         directory = Path(tmp)
         t0 = time.perf_counter()
-        url, key, ids = make_store(directory, args.components, args.seed)
+        url, key, ids = make_store(directory, n, args.seed)
         store_s = time.perf_counter() - t0
         print(f"estate: {len(ids):,} components in a SQLite store ({store_s:.1f}s)", flush=True)
 
@@ -421,10 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "jit": args.jit or os.environ.get("IMPACTGRAPH_JIT", "auto"),
         **cpu,
         **{f"{k}": v for k, v in by_kind.items()},
-        "targets": targets(args.mix, args.components, by_kind),
+        "targets": targets(args.mix, n, by_kind),
     }
-    print(json.dumps(result))
-    return 0
+    return result
 
 
 if __name__ == "__main__":

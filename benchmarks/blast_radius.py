@@ -12,6 +12,8 @@ needs: estate, graph, answer); ``peak_rss_total_mb`` includes the baseline's gra
 Usage::
 
     python benchmarks/blast_radius.py --components 1000000 --seed 1 --repeat 3
+    python benchmarks/blast_radius.py --components 10000 --components 100000 \
+        --components 1000000 --repeat 3    # and the growth exponent of each time
 
 The last line of output is one JSON object with the figures.
 """
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import resource
 import sys
 import time
@@ -33,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _growth
 import estate_gen
 
 from impactgraph.engine.propagate import topology
@@ -81,87 +83,121 @@ def networkx_graph(graph: Graph) -> nx.DiGraph:
     return g
 
 
+def store_path(store: str, n: int, several: bool) -> Path:
+    """The store of size ``n``: ``store`` itself, or ``NAME-10k.db`` beside it for several."""
+    path = Path(store)
+    return path.with_name(f"{path.stem}-{_growth.label(n)}{path.suffix}") if several else path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--components", type=int, required=True, help="estate size N")
+    _growth.add_sizes(parser, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="best of R runs (default 3)")
     parser.add_argument("--site", default="site-0", help="the site that fails (default site-0)")
     parser.add_argument(
         "--store",
         metavar="PATH",
-        help="load the estate into a SQLite store at PATH and build the graph from it",
+        help="load the estate into a SQLite store at PATH and build the graph from it "
+        "(several sizes: PATH-10k.db, … beside it)",
+    )
+    parser.add_argument(
+        "--reuse-store",
+        action="store_true",
+        help="with --store: a store that holds a model already is read as it is, not loaded "
+        "again (keep the file from an earlier run with the same size and seed)",
     )
     args = parser.parse_args(argv)
+    ns = _growth.sizes(args)
+    several = len(ns) > 1
 
+    def one(n: int) -> dict[str, Any]:
+        store = None if args.store is None else store_path(args.store, n, several)
+        return measure(n, args.seed, args.repeat, args.site, store, reuse=args.reuse_store)
+
+    timed = {"blast radius": "engine_ms", "networkx": "networkx_ms", "build": "build_s"}
+    _growth.print_last(_growth.run(ns, one, timed, size_of="estate_components"))
+    return 0
+
+
+def measure(
+    n: int, seed: int, repeat: int, site: str, store_at: Path | None, *, reuse: bool = False
+) -> dict[str, Any]:
+    """Every figure of one size (printing its lines as it goes)."""
     t0, c0 = time.perf_counter(), time.process_time()
-    estate = estate_gen.generate(args.components, seed=args.seed)
+    estate = estate_gen.generate(n, seed=seed)
     gen_s, gen_cpu = time.perf_counter() - t0, time.process_time() - c0
     print(
         f"estate: {estate.n:,} components, {estate.dependency_count:,} dependencies, "
         f"{estate.member_count:,} member edges ({estate.edge_count / estate.n:.2f} per "
-        f"component), seed {args.seed}, generated in {gen_s:.1f} s ({gen_cpu:.1f} s CPU)"
+        f"component), seed {seed}, generated in {gen_s:.1f} s ({gen_cpu:.1f} s CPU)"
     )
+    estate_n = estate.n
 
     load_s: float | None = None
-    if args.store:
-        store = SqliteStore(Path(args.store))
-        model = estate.to_model(check=False)
-        t0 = time.perf_counter()
-        store.load(model)
-        load_s = time.perf_counter() - t0
-        print(f"loaded into {args.store} in {load_s:.1f} s ({estate.n / load_s:,.0f} components/s)")
-        del model
+    store: SqliteStore | None = None
+    if store_at is not None:
+        store = SqliteStore(store_at)
+        if reuse and store.version() > 0:
+            print(f"reading {store_at} as it is (--reuse-store): {store.stats().components:,} "
+                  "components")  # fmt: skip
+        else:
+            model = estate.to_model(check=False)
+            t0 = time.perf_counter()
+            store.load(model)
+            load_s = time.perf_counter() - t0
+            print(f"loaded into {store_at} in {load_s:.1f} s ({estate.n / load_s:,.0f} "
+                  "components/s)")  # fmt: skip
+            del model
         gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
-    graph = store.read_graph() if args.store else estate.to_graph()
+    graph = store.read_graph() if store is not None else estate.to_graph()
     topology(graph)  # the kernel's renumbered view, made once per graph
     build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
-    source = f"the store {args.store}" if args.store else "rows"
+    source = f"the store {store_at}" if store is not None else "rows"
     print(f"graph built from {source} in {build_s:.2f} s ({build_cpu:.2f} s CPU)")
+    if store is not None:
+        store.close()
     del estate
     gc.collect()
 
-    scenario = Scenario(failures=(Failure(args.site),), name=f"{args.site} lost")
+    scenario = Scenario(failures=(Failure(site),), name=f"{site} lost")
     propagate = _engine()
     engine_ms: float | None = None
     if propagate is not None:
-        engine_ms, cold_ms, impact = best_of(args.repeat, lambda: propagate(graph, scenario))
+        engine_ms, cold_ms, impact = best_of(repeat, lambda: propagate(graph, scenario))
         s = impact.summary
         print(
-            f"engine: {args.site} fails for ∞ → {s.down:,} DOWN, {s.degraded:,} DEGRADED, "
-            f"{len(impact.timelines):,} listed; best {engine_ms:.1f} ms of {args.repeat} "
+            f"engine: {site} fails for ∞ → {s.down:,} DOWN, {s.degraded:,} DEGRADED, "
+            f"{len(impact.timelines):,} listed; best {engine_ms:.1f} ms of {repeat} "
             f"(first {cold_ms:.1f} ms)"
         )
         del impact
     peak_engine = peak_rss_mb()
 
     nxg = networkx_graph(graph)
-    root = graph.index[args.site]
-    nx_ms, _, hit = best_of(args.repeat, lambda: nx.ancestors(nxg, root))
-    print(f"networkx.ancestors: {len(hit):,} reachable; best {nx_ms:.1f} ms of {args.repeat}")
+    root = graph.index[site]
+    nx_ms, _, hit = best_of(repeat, lambda: nx.ancestors(nxg, root))
+    print(f"networkx.ancestors: {len(hit):,} reachable; best {nx_ms:.1f} ms of {repeat}")
     peak_total = peak_rss_mb()
 
     speedup = None if engine_ms is None else round(nx_ms / engine_ms, 2)
     print(
         f"peak RSS {peak_engine:,.0f} MiB before the networkx graph, {peak_total:,.0f} MiB with it"
     )
-    print(
-        json.dumps(
-            {
-                "components": args.components,
-                "engine_ms": None if engine_ms is None else round(engine_ms, 1),
-                "networkx_ms": round(nx_ms, 1),
-                "speedup": speedup,
-                "build_s": round(build_s, 2),
-                "build_from": "store" if args.store else "rows",
-                "store_load_s": None if load_s is None else round(load_s, 1),
-                "peak_rss_mb": round(peak_engine),
-                "peak_rss_total_mb": round(peak_total),
-            }
-        )
-    )
-    return 0
+    return {
+        "components": n,
+        "estate_components": estate_n,
+        "engine_ms": None if engine_ms is None else round(engine_ms, 1),
+        "networkx_ms": round(nx_ms, 1),
+        "speedup": speedup,
+        "build_s": round(build_s, 2),
+        "build_cpu_s": round(build_cpu, 2),
+        "build_from": "store" if store is not None else "rows",
+        "store_load_s": None if load_s is None else round(load_s, 1),
+        "peak_rss_mb": round(peak_engine),
+        "peak_rss_total_mb": round(peak_total),
+    }
 
 
 if __name__ == "__main__":

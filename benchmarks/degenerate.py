@@ -34,7 +34,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _growth
 
 SHAPES = (
     "chain",
@@ -95,6 +100,10 @@ def _build(shape: str, n: int) -> tuple[Any, Any]:
     return Graph.from_model(Model.build(comps, deps)), Scenario(failures=failures)
 
 
+#: the default sizes: under the 20,000 nodes above which the kernels run compiled
+SIZES = ("1000", "2000", "4000", "8000", "16000")
+
+
 def _operation(shape: str, graph: Any, scenario: Any) -> Callable[[], object]:
     from impactgraph.engine.checks import check
     from impactgraph.engine.plan import Capacity, plan
@@ -133,24 +142,27 @@ def _in_child(shape: str, n: int, repeat: int, timeout: float) -> dict[str, floa
 
 
 def slope(points: list[tuple[int, float]]) -> float | None:
-    """Least-squares slope of log time against log size."""
-    if len(points) < 2:
-        return None
-    xs = [math.log(n) for n, _ in points]
-    ys = [math.log(max(s, 1e-6)) for _, s in points]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
+    """Least-squares slope of log time against log size (:func:`_growth.exponent`)."""
+    return _growth.exponent([n for n, _ in points], [s for _, s in points])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
-    ap.add_argument("--sizes", nargs="+", type=int, default=[1000, 2000, 4000, 8000, 16000])
+    ap.add_argument(
+        "--sizes",
+        "--components",
+        dest="sizes",
+        nargs="+",
+        action="extend",
+        type=int,
+        help=f"sizes N (repeatable, as in the other benchmarks; default {' '.join(SIZES)})",
+    )
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per size (a process)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    args.sizes = args.sizes or [int(n) for n in SIZES]
     if args.child:
         shape, n, repeat = args.child
         print(json.dumps(measure(shape, int(n), int(repeat))))
@@ -169,7 +181,8 @@ def main() -> None:
             rows.append({"n": n, **got})
         timed = [(r["n"], r["seconds"]) for r in rows if r["seconds"] is not None]
         k = slope(timed)
-        print(f"{shape:<12} growth exponent {'–' if k is None else f'{k:.2f}'}")
+        span = f"{_growth.label(timed[0][0])}→{_growth.label(timed[-1][0])}" if timed else ""
+        print(f"growth exponent  {shape}: {'–' if k is None else f'{k:.2f}'} ({span})")
         result[shape] = {"sizes": rows, "exponent": k}
     print(json.dumps(result))
 

@@ -14,6 +14,10 @@ The last line is one JSON object with every figure.
 
     python benchmarks/import_servicenow.py [--cis 100000] [--relations 200000] [--seed 1]
                                            [--form all|plain] [--keep DIR]
+    python benchmarks/import_servicenow.py --components 10000 --components 100000 \
+        --components 1000000    # 2 relations per CI; the growth exponent of the import
+
+``--components`` is ``--cis`` (repeatable, as in the other benchmarks).
 """
 
 from __future__ import annotations
@@ -23,11 +27,16 @@ import hashlib
 import json
 import random
 import shutil
+import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _growth
 
 from impactgraph.importers import load_mapping, read_servicenow
 
@@ -113,17 +122,18 @@ def generate(
             rels.append((c, "Members::Member of", m))
         rels.append((rng.choice(servers), "Cluster of::Cluster", c))
     apps = by_class["cmdb_ci_app_server_tomcat"] + by_class["cmdb_ci_appl"]
+    # the lists chosen from are made once: made inside the loops they made 1M CIs quadratic
+    runs_on = hosts + clusters
     for a in apps:
-        rels.append((a, "Runs on::Runs", rng.choice(hosts + clusters)))
+        rels.append((a, "Runs on::Runs", rng.choice(runs_on)))
     services = by_class["cmdb_ci_service_auto"]
     business_services = by_class["cmdb_ci_service_business"]
     ips = by_class["cmdb_ci_ip_address"]
+    needed = apps + dbs + clusters
     while len(rels) < relations:
         roll = rng.random()
         if roll < 0.45:
-            rels.append(
-                (rng.choice(services), "Depends on::Used by", rng.choice(apps + dbs + clusters))
-            )
+            rels.append((rng.choice(services), "Depends on::Used by", rng.choice(needed)))
         elif roll < 0.65:
             rels.append(
                 (rng.choice(business_services), "Depends on::Used by", rng.choice(services))
@@ -192,8 +202,10 @@ def write_export(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cis", type=int, default=100_000)
-    ap.add_argument("--relations", type=int, default=200_000)
+    _growth.add_sizes(ap, "--cis", default=100_000)
+    ap.add_argument(
+        "--relations", type=int, default=None, help="relations (default: 2 per CI, each size)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--form", choices=("all", "plain"), default="all")
     ap.add_argument("--keep", type=Path, default=None, help="write the export here and keep it")
@@ -201,17 +213,31 @@ def main() -> None:
         "--memory", action="store_true", help="also measure peak Python memory (slower)"
     )
     args = ap.parse_args()
+    ns = _growth.sizes(args)
 
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="impactgraph-import-bench-"))
+    def one(n: int) -> dict[str, Any]:
+        keep = args.keep / _growth.label(n) if args.keep and len(ns) > 1 else args.keep
+        return measure(n, args.relations or 2 * n, args, keep)
+
+    timed = {"import": "seconds"}
+    _growth.print_last(_growth.run(ns, one, timed, size_of="cis"))
+
+
+def measure(
+    cis: int, relations: int, args: argparse.Namespace, keep: Path | None
+) -> dict[str, Any]:
+    """Every figure of one size (printing its lines)."""
+    folder = keep or Path(tempfile.mkdtemp(prefix="impactgraph-import-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
         print(
-            f"generating {args.cis:,} CIs and {args.relations:,} relations (seed {args.seed}) …",
+            f"generating {cis:,} CIs and {relations:,} relations (seed {args.seed}) …",
             flush=True,
         )
         started = time.perf_counter()
-        rows, rels = generate(args.cis, args.relations, args.seed)
+        rows, rels = generate(cis, relations, args.seed)
         files = write_export(folder, rows, rels, args.form)
+        del rows, rels
         size = sum(f.stat().st_size for f in files)
         print(
             f"  written in {time.perf_counter() - started:.1f} s: {size / 1e6:.0f} MB "
@@ -225,6 +251,8 @@ def main() -> None:
         result = read_servicenow(files, load_mapping("servicenow", text=CUSTOM_TYPE_IDS))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         peak = tracemalloc.get_traced_memory()[1] if args.memory else None
+        if args.memory:
+            tracemalloc.stop()
         r = result.report
         print(
             f"  read + mapped + built in {wall:.1f} s wall ({cpu:.1f} s CPU): "
@@ -234,10 +262,10 @@ def main() -> None:
         )
         for t in r.skipped:
             print(f"    skipped {t.count:>7,}  {t.reason}: {t.what}")
-        figures = {
+        figures: dict[str, Any] = {
             "benchmark": "import_servicenow",
-            "cis": args.cis,
-            "relations": args.relations,
+            "cis": cis,
+            "relations": relations,
             "form": args.form,
             "megabytes": round(size / 1e6, 1),
             "seconds": round(wall, 2),
@@ -251,9 +279,9 @@ def main() -> None:
         }
         if peak is not None:
             figures["peak_python_mib"] = round(peak / 2**20)
-        print(json.dumps(figures))
+        return figures
     finally:
-        if args.keep is None:
+        if keep is None:
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -12,21 +12,24 @@ Usage::
 
     python benchmarks/many_failures.py                       # 100k components, 1,000 questions
     python benchmarks/many_failures.py --components 10000 --questions 500 --seed 3
+    python benchmarks/many_failures.py --components 10000 --components 100000 \
+        --components 1000000                                # and the growth exponents
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _growth
 import estate_gen
 
 from impactgraph.engine.propagate import propagate, topology
@@ -46,13 +49,22 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--components", type=int, default=100_000)
+    _growth.add_sizes(parser, default=100_000)
     parser.add_argument("--questions", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    timed = {"p50": "p50_ms", "p99": "p99_ms", "build": "build_s", "prepare": "prepare_s"}
+    figures = _growth.run(
+        _growth.sizes(args), lambda n: measure(n, args), timed, size_of="components"
+    )
+    _growth.print_last(figures)
+    return 0
 
+
+def measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Every figure of one size (printing its lines)."""
     t0 = time.perf_counter()
-    estate = estate_gen.generate(args.components, seed=args.seed)
+    estate = estate_gen.generate(n, seed=args.seed)
     graph = estate.to_graph()
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -103,8 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{args.questions:,} single failures: p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
           f"max {max(times_ms):.1f} ms, {figures['answers_per_s']:,} answers/s "
           f"(components hit: p50 {figures['components_hit_p50']:,}, max {max(hit):,})")  # fmt: skip
-    print(json.dumps(figures))
-    return 0
+    return figures
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@
 The last line is one JSON object with every figure.
 
     python benchmarks/recovery_plan.py [--components 1000000] [--scenarios 100] [--seed 1]
+    python benchmarks/recovery_plan.py --components 10000 --components 100000 \
+        --components 1000000    # the site loss at each size, and the growth exponents
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -26,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _growth
 import estate_gen
 
 from impactgraph.engine.plan import Capacity, plan
@@ -131,7 +133,7 @@ def edf_against_naive(n: int, scenarios: int, seed: int) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--components", type=int, default=1_000_000)
+    _growth.add_sizes(ap, default=1_000_000)
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--scenarios", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
@@ -143,20 +145,29 @@ def main() -> None:
     wi = propagate(wg, Scenario(failures=(Failure(warm.site_id(0)),)))
     for capacity in (None, Capacity(total=5)):
         plan(wg, wi, capacity)
-    big = site_loss(args.components, args.seed, args.repeat)
     versus = edf_against_naive(args.small, args.scenarios, args.seed)
-    figures = {
-        "benchmark": "recovery_plan",
-        "site_loss": big,
-        "edf_vs_naive": versus,
-        "targets": {
-            "unlimited_le_2s": big["unlimited"]["wall_s"] <= 2.0,
-            "teams_5_le_5s": big["teams_5"]["wall_s"] <= 5.0,
-            "edf_never_more_breaches": versus["scenarios_edf_more_breaches"] == 0,
-            "edf_fewer_breach_hours": versus["edf_breach_hours"] < versus["naive_breach_hours"],
-        },
+
+    def measure(n: int) -> dict[str, Any]:
+        big = site_loss(n, args.seed, args.repeat)
+        return {
+            "benchmark": "recovery_plan",
+            "site_loss": big,
+            "edf_vs_naive": versus,
+            "targets": {
+                "unlimited_le_2s": big["unlimited"]["wall_s"] <= 2.0,
+                "teams_5_le_5s": big["teams_5"]["wall_s"] <= 5.0,
+                "edf_never_more_breaches": versus["scenarios_edf_more_breaches"] == 0,
+                "edf_fewer_breach_hours": versus["edf_breach_hours"] < versus["naive_breach_hours"],
+            },
+        }
+
+    timed = {
+        "propagate": "site_loss.propagate_s",
+        "plan, unlimited crews": "site_loss.unlimited.wall_s",
+        "plan, 5 crews": "site_loss.teams_5.wall_s",
     }
-    print(json.dumps(figures))
+    figures = _growth.run(_growth.sizes(args), measure, timed, size_of="site_loss.components")
+    _growth.print_last(figures)
 
 
 if __name__ == "__main__":

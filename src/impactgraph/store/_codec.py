@@ -26,7 +26,7 @@ the table, row and column (:mod:`impactgraph.store._integrity`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
@@ -71,6 +71,30 @@ def _no_tags(tags: Any) -> tuple[str, ...]:
     if not isinstance(tags, list | tuple):
         raise TypeError(f"tags stored as {type(tags).__name__}")
     return tuple(tags)
+
+
+class ColumnRows(Sequence[tuple[Any, ...]]):
+    """Rows held as columns, by a store that reads its tables column by column: ``rows[i]``
+    is row ``i`` as a tuple, made only when something asks for it (an error message, a
+    model); :func:`checked` takes the columns as they are."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: Sequence[Sequence[Any]]) -> None:
+        if len(set(map(len, columns))) > 1:
+            raise StoreIntegrityError("stored columns of different lengths")
+        self.columns: list[Sequence[Any]] = list(columns)
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return tuple([column[i] for column in self.columns])
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*self.columns, strict=True) if self.columns else iter(())
 
 
 class StoredRows(NamedTuple):
@@ -201,12 +225,12 @@ def model_from_rows(rows: StoredRows) -> Model:
 class CheckedColumns(NamedTuple):
     """What :func:`checked` gives: the component columns, ids → rows, decoded tags."""
 
-    columns: list[tuple[Any, ...]]
+    columns: list[Sequence[Any]]
     row_of: dict[Any, int]
     tags: tuple[tuple[str, ...], ...]
     #: the dependency rows as 5 columns, the member rows as 4
-    dependencies: list[tuple[Any, ...]]
-    members: list[tuple[Any, ...]]
+    dependencies: list[Sequence[Any]]
+    members: list[Sequence[Any]]
     #: the rows of the ids each dependency (source, target) and member entry (group, member)
     #: names, found while checking that they are stored
     ends: tuple[I64, I64, I64, I64]
@@ -223,7 +247,7 @@ def checked(rows: StoredRows) -> CheckedColumns:
     cols = _columns(rows.components, len(COMPONENT_FIELDS))
     ids = cols[ID_AT]
     check_column(ids, ids, "id", TEXT, holder)
-    index = {cid: i for i, cid in enumerate(ids)}
+    index = dict(zip(ids, range(len(ids)), strict=True))
     _integrity.check_ids(ids, index, holder)
     for at, name in enumerate(COMPONENT_FIELDS):
         rule = COMPONENT_RULES.get(name)
@@ -248,8 +272,8 @@ def checked(rows: StoredRows) -> CheckedColumns:
 
 def _check_edges(
     rows: StoredRows,
-    dependencies: list[tuple[Any, ...]],
-    members: list[tuple[Any, ...]],
+    dependencies: list[Sequence[Any]],
+    members: list[Sequence[Any]],
     index: dict[Any, int],
     kinds: Sequence[Any],
     holder: str,
@@ -319,8 +343,13 @@ def _rows_named(
         raise _integrity.missing(holder, table, keys[at], column, named[at]) from None
 
 
-def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[tuple[Any, ...]]:
-    """The rows as ``width`` columns (an itemgetter per column: faster than ``zip(*rows)``)."""
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Any]]:
+    """The rows as ``width`` columns (an itemgetter per column: faster than ``zip(*rows)``);
+    rows held as columns (:class:`ColumnRows`) are taken as they are."""
+    if isinstance(rows, ColumnRows):
+        if len(rows.columns) != width:
+            raise StoreIntegrityError(f"a stored row has {len(rows.columns)} values, not {width}")
+        return rows.columns
     if not rows:
         return [() for _ in range(width)]
     if set(map(len, rows)) != {width}:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress, repeat
 from operator import is_not
 from typing import Any, NamedTuple
@@ -138,7 +138,11 @@ def check_column(
     if found <= rule.types:
         if rule.valid is None and (rule.low is None or rule.high is None):
             return
-        given = list(compress(values, map(is_not, values, repeat(None))))
+        given = (
+            values
+            if _NONE not in found
+            else list(compress(values, map(is_not, values, repeat(None))))
+        )
         if rule.valid is not None:
             if all(map(rule.valid, given)):
                 return
@@ -187,9 +191,17 @@ def decoded_tags(
     ids: Sequence[Any], stored: Sequence[Any], decode: Callable[[Any], tuple[str, ...]], holder: str
 ) -> tuple[tuple[str, ...], ...]:
     """Each component's tags (``decode`` reads one stored value), every tag text."""
-    try:  # most components have no tags: no call for those
-        tags = tuple([() if value is None else decode(value) for value in stored])
-        if all(type(t) is str for row in tags for t in row):
+    try:
+        decoded: Iterable[tuple[Any, ...]]
+        try:  # most components have no tags, the rest a few distinct values: one call each
+            distinct = {value: decode(value) for value in set(stored) if value is not None}
+        except TypeError:  # values that cannot be hashed (lists): one call for each
+            tags = decoded = tuple([() if value is None else decode(value) for value in stored])
+        else:
+            decoded = distinct.values()
+            distinct[None] = ()
+            tags = tuple(map(distinct.__getitem__, stored))
+        if all(type(t) is str for row in decoded for t in row):
             return tags
     except (ValueError, TypeError):
         pass

@@ -92,6 +92,35 @@ SELECT_DEPENDENCIES = (
     "ORDER BY source, target, type"
 )
 SELECT_MEMBERS = "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
+#: component columns whose values a JSON array cannot carry exactly (SQLite writes a REAL in
+#: JSON with 15 significant digits): read row by row beside the arrays
+EXACT_COLUMNS = ("impact_per_hour",)
+
+
+def select_arrays(select: str, columns: Sequence[str], order: str) -> str:
+    """One row: each of ``columns`` of ``select``'s rows, in ``order``, as one JSON array.
+
+    Many values in one text and one ``json.loads`` make far fewer Python objects than a row
+    each (a million rows read three times faster). The rows reach the aggregates in the
+    order of the subquery (SQLite runs a subquery with ORDER BY under an aggregate as a
+    co-routine, row by row in that order), and every array comes from the same rows.
+    """
+    arrays = ", ".join(f"json_group_array({c})" for c in columns)
+    return f"SELECT {arrays} FROM ({select} ORDER BY {order})"
+
+
+COMPONENT_ORDER = "id"
+DEPENDENCY_COLUMNS = ("source", "target", "type", "strength", "tolerance")
+DEPENDENCY_ORDER = "source, target, type"
+MEMBER_COLUMNS = ("grp", "member", "mode", "activation")
+MEMBER_ORDER = "grp, position"
+DEPENDENCY_ARRAYS = select_arrays(
+    f"SELECT {', '.join(DEPENDENCY_COLUMNS)} FROM dependencies", DEPENDENCY_COLUMNS,
+    DEPENDENCY_ORDER,
+)  # fmt: skip
+MEMBER_ARRAYS = select_arrays(
+    f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members", MEMBER_COLUMNS, MEMBER_ORDER
+)
 INSERT_DEPENDENCY = (
     "INSERT INTO dependencies (source, target, type, strength, tolerance) VALUES (?, ?, ?, ?, ?)"
 )
