@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba  # noqa: F401  (a declared dependency: its absence must fail, not skip)
+import numba  # a declared dependency: its absence must fail, not skip
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -102,3 +102,20 @@ def test_jit_off_runs_the_interpreted_planner_kernels_after_compiled_ones(
         plain = _jit.kernels(module, module.NAMES, 10**9)
         assert all(getattr(plain, n) is getattr(module, n) for n in module.NAMES)
         assert not any(hasattr(getattr(module, n), "py_func") for n in module.NAMES)
+
+
+def _write_through(a: Any) -> Any:
+    view = _jit.borrow(a)
+    view[0] = 7
+    return a[0] + view[len(view) - 1]
+
+
+def test_borrow_is_the_array_itself_interpreted_and_a_view_of_it_compiled() -> None:
+    a = np.arange(5, dtype=np.int64)
+    assert _jit.borrow(a) is a
+    _jit._register_borrow()
+    compiled = numba.njit(_write_through)
+    assert compiled(a) == 7 + 4  # the view reads and writes the array's own data
+    assert a[0] == 7
+    b = np.arange(3, dtype=np.int8)
+    assert _write_through(b) == 7 + 2 and b[0] == 7
