@@ -6,6 +6,7 @@
     ImpactGraphError                  1   500  internal            (the base; never raised)
     ├── InternalError                 1   500  internal            a bug, not the input
     ├── SetupError                    1   500  setup               a part of the install is missing
+    ├── LayoutError                   2   500  layout-failed       Graphviz cannot lay a picture out
     ├── InputError                    2   400  bad-input           the user's input is wrong
     │   ├── DurationError             2   400  bad-duration        a duration that cannot be read
     │   ├── ModelError                2   422  invalid-model       a model with one or more issues
@@ -123,6 +124,15 @@ class InternalError(ImpactGraphError, problem="internal", title="Internal error"
 
 class SetupError(ImpactGraphError, problem="setup", title="Incomplete installation"):
     """A part of the installation is missing: impactgraph's Cypher files, Graphviz's ``dot``."""
+
+
+class LayoutError(
+    ImpactGraphError, problem="layout-failed", title="Layout failed", status=500, exit_code=2
+):
+    """Graphviz refused to lay out a picture we wrote (a limit of its layout, such as ``dot``'s
+    "triangulation failed"): the message names the picture kind and Graphviz's own words, and
+    says what still works (the DOT or Mermaid text, fewer nodes, a focus). A 500, since the
+    request was right; exit 2, since the user can ask for another picture."""
 
 
 class InputError(ImpactGraphError, problem="bad-input", title="Bad input", status=400, exit_code=2):

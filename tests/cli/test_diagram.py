@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 Run = Callable[..., Result]
@@ -176,3 +178,24 @@ def test_an_unknown_focus_exits_2(run: Run, spec_model: Path) -> None:
     result = run("diagram", "component", "nosuch", "--model", spec_model)
     assert result.exit_code == 2
     assert "nosuch" in result.stderr
+
+
+def test_graphviz_refusing_a_picture_exits_2_naming_it(
+    run: Run, spec_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Graphviz failing to lay a picture out (as ``dot`` 2.43 did on a 1M recovery picture)
+    is an error message and exit 2, not a traceback; the DOT text still comes out."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text("#!/bin/sh\necho 'libpath/shortest.c:324: triangulation failed' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "plan.svg"
+    args = ("diagram", "recovery", "--model", spec_model, "--fail", "dc1")
+    result = run(*args, "--format", "svg", "-o", out)
+    assert result.exit_code == 2, result.output
+    assert "Graphviz could not lay out the recovery diagram as svg" in result.stderr
+    assert "triangulation failed" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
+    assert run(*args, "--format", "dot").exit_code == 0

@@ -113,9 +113,16 @@ def test_every_picture_renders_and_shows_every_component_hit(data: st.DataObject
             "recovery": {c for s in the_plan.steps for c in s.components},
             "schedule": {s.component for s in the_plan.steps},  # a bar per step
         }[kind]
-        if kind in ("timeline", "schedule") and options.max_nodes > 0:
-            # Gantt charts show the first rows up to the limit, and say how many more
+        if kind == "timeline" and options.max_nodes > 0:
+            # the timeline shows the first rows up to the limit, and says how many more
             assert d.shown <= expected
             assert d.shown == expected or any("more rows not shown" in n for n in d.notes)
+        elif kind == "schedule":
+            # a bar per step shown, a '+ more' bar per team cut: within the limit, and said
+            assert d.shown <= expected <= d.shown | counted
+            if options.max_nodes:
+                assert len(d.shown) + len(d.collapsed) <= options.max_nodes
+            cut = any(n.startswith("collapsed by team:") for n in d.notes)
+            assert cut == bool(d.collapsed) == (d.shown != expected)
         else:
             assert expected <= d.shown | counted, kind

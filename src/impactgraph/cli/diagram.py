@@ -89,7 +89,7 @@ ONLY_FOR: dict[str, tuple[str | None, ...]] = {
     default=MAX_NODES,
     show_default=True,
     metavar="N",
-    help="Past N nodes (timeline rows), collapse components with counts (0: never).",
+    help="Past N nodes (timeline: rows; schedule: bars), collapse with counts (0: never).",
 )
 @click.option(
     "--collapse",

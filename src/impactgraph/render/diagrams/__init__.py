@@ -53,7 +53,8 @@ from impactgraph.render.diagrams.diagram import (
     render_image,
 )
 from impactgraph.render.diagrams.estate import estate_diagram, impact_diagram
-from impactgraph.render.diagrams.recovery import recovery_diagram, schedule_diagram
+from impactgraph.render.diagrams.recovery import recovery_diagram
+from impactgraph.render.diagrams.schedule import schedule_diagram
 from impactgraph.render.diagrams.timeline import timeline_diagram
 
 __all__ = [

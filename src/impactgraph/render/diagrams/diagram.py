@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from impactgraph.errors import InputError, InternalError, QueryError, SetupError
+from impactgraph.errors import InputError, LayoutError, QueryError, SetupError
 from impactgraph.render.diagrams.collapse import CHOICES as COLLAPSE_CHOICES
 
 #: every format a diagram is written in; the images are laid out by Graphviz
@@ -73,7 +73,7 @@ class Diagram:
 
     def image(self, fmt: str) -> bytes:
         """The picture laid out by Graphviz as ``svg``, ``png`` or ``pdf``."""
-        return render_image(self.dot, fmt)
+        return render_image(self.dot, fmt, self.kind)
 
     def svg(self) -> str:
         """The picture as SVG text (well-formed XML; each component's node has its id)."""
@@ -88,9 +88,15 @@ class Diagram:
         return self.image(fmt)
 
 
-def render_image(dot: str, fmt: str) -> bytes:
+#: the most lines of Graphviz's complaint a :class:`~impactgraph.errors.LayoutError` quotes
+GRAPHVIZ_LINES = 4
+
+
+def render_image(dot: str, fmt: str, kind: str = "diagram") -> bytes:
     """Lay out DOT source with Graphviz into svg, png or pdf (the source picks its layout
-    engine: ``dot``, or ``neato`` for the pinned Gantt charts)."""
+    engine: ``dot``, or ``neato`` for the pinned Gantt charts). Graphviz refusing the source
+    (every id and label is escaped, so a limit of its layout rather than a syntax error) is a
+    :class:`~impactgraph.errors.LayoutError` naming the picture ``kind`` and Graphviz's words."""
     if fmt not in IMAGE_FORMATS:
         raise InputError(f"an image is svg, png or pdf, not {fmt!r}")
     import graphviz
@@ -102,7 +108,23 @@ def render_image(dot: str, fmt: str) -> bytes:
             "Graphviz's 'dot' program is not installed; install graphviz, or use --format dot"
         ) from None
     except graphviz.CalledProcessError as e:
-        # every id and label is escaped: dot refusing the source is a bug of ours
         stderr = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else ""
-        raise InternalError(f"Graphviz's dot refused the diagram: {stderr.strip()}") from None
+        raise LayoutError(layout_failure(kind, fmt, stderr)) from None
     return out
+
+
+def layout_failure(kind: str, fmt: str, stderr: str) -> str:
+    """What a :class:`~impactgraph.errors.LayoutError` says: the picture, Graphviz's first
+    distinct lines (at most :data:`GRAPHVIZ_LINES`), and what still works.
+
+    >>> layout_failure("recovery", "svg", "Error: lost a b edge\\nError: lost a b edge\\n")[:77]
+    'Graphviz could not lay out the recovery diagram as svg: Error: lost a b edge;'
+    """
+    lines = list(dict.fromkeys(line.strip() for line in stderr.splitlines() if line.strip()))
+    said = "; ".join(lines[:GRAPHVIZ_LINES]) or "no message"
+    if len(lines) > GRAPHVIZ_LINES:
+        said += f" (and {len(lines) - GRAPHVIZ_LINES} more lines)"
+    return (
+        f"Graphviz could not lay out the {kind} diagram as {fmt}: {said}; the DOT and Mermaid "
+        "text still work (--format dot|mermaid), or draw fewer nodes (--max-nodes N, --focus ID)"
+    )

@@ -61,8 +61,11 @@ def scene_dot(scene: Scene) -> str:
         lines.append(f"  {names[node.key]} [{', '.join(_node_attrs(node, numbered))}];")
     for k in range(1, len(scene.ranks)):
         lines.append(f"  _w{k} -> _w{k - 1} [style=invis];")
+    rank_of = {key: k for k, rank in enumerate(scene.ranks) for key in rank.nodes}
+    rank_of.update((key, -1) for key in scene.far)
     for edge in scene.edges:
-        attrs = _edge_attrs(edge)
+        flat = rank_of.get(edge.source, -2) == rank_of.get(edge.target, -3)
+        attrs = _edge_attrs(edge, flat)
         suffix = f" [{', '.join(attrs)}]" if attrs else ""
         lines.append(f"  {names[edge.source]} -> {names[edge.target]}{suffix};")
     lines.append("}")
@@ -136,8 +139,12 @@ def _renamed(name: str) -> bool:
     return "\\" in name or name.startswith('"%')
 
 
-def _edge_attrs(edge: Edge) -> list[str]:
-    attrs = [f"label={dot_string(edge.label)}"] if edge.label else []
+def _edge_attrs(edge: Edge, flat: bool) -> list[str]:
+    """An edge's attributes; the label of a ``flat`` edge (both ends in one rank) is an
+    ``xlabel``, placed once the layout is done: ``dot`` lays out a labelled flat edge with a
+    label node in a rank of its own, and on a large recovery picture (two collapsed nodes of
+    one wave needing each other) loses the edge ("triangulation failed") and fails."""
+    attrs = [f"{'xlabel' if flat else 'label'}={dot_string(edge.label)}"] if edge.label else []
     if edge.invisible:
         attrs.append("style=invis")
     elif edge.member:

@@ -58,7 +58,8 @@ MERMAID_EPOCH = datetime(2000, 1, 1)
 class Bar:
     """``[start, end)`` in ``paint`` (``end`` None: until recovered); ``text`` written inside
     when it fits; ``component`` the bar's SVG id (one bar per component); ``task`` its Mermaid
-    task name."""
+    task name. A ``summary`` bar stands for bars not drawn (``+ 120 more steps``): its border
+    is dashed and its text always written (after the bar when it does not fit inside)."""
 
     start: int
     end: int | None
@@ -67,6 +68,7 @@ class Bar:
     text: str = ""
     tooltip: str = ""
     component: str | None = None
+    summary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,17 +225,22 @@ def chart_dot(chart: Chart) -> str:
 def _bar(canvas: _Canvas, bar: Bar, x0: float, x1: float, y: float) -> None:
     """A bar from ``x0`` to ``x1``: its box (with its component's id), ∞ after an open end,
     its text inside when it fits."""
+    style = '"filled,dashed"' if bar.summary else "filled"
     attrs = (
-        f'style=filled, fillcolor="{bar.paint.fill}", color="{bar.paint.pen}", '
+        f'style={style}, fillcolor="{bar.paint.fill}", color="{bar.paint.pen}", '
         f"penwidth=0.8, tooltip={dot_string(bar.tooltip or bar.task)}"
     )
     if bar.component is not None:
         attrs += f", id={dot_string(bar.component)}"
     canvas.box(x0, x1, y, BAR, attrs)
+    after = x1 + 2
     if bar.end is None:
-        canvas.text(x1 + 2, y, "∞", "start", EDGE_FONT_SIZE)
+        canvas.text(after, y, "∞", "start", EDGE_FONT_SIZE)
+        after += 10
     if bar.text and text_width(bar.text, EDGE_FONT_SIZE) + 4 < x1 - x0:
         canvas.text(x0 + 1, y, bar.text, "start", EDGE_FONT_SIZE)
+    elif bar.text and bar.summary:
+        canvas.text(after, y, bar.text, "start", EDGE_FONT_SIZE)
 
 
 # ---- Mermaid -------------------------------------------------------------------------------------

@@ -1,11 +1,10 @@
-"""Pictures of a recovery plan (SPEC §4): the components to bring back ranked by wave, and
-the schedule of steps per team as a Gantt chart.
+"""The picture of a recovery plan (SPEC §4): the components to bring back ranked by wave, and
+what the plan's pictures share (a step's paint, the title).
 
 In :func:`recovery_diagram` each step's component is labelled with its action, start–finish
 and team, red when it finishes after its deadline and green when on time; waves are drawn as
 ranks, wave 0 at the top; the critical chain of each business service that misses its RTO is
-drawn thick. :func:`schedule_diagram` draws a row per crew (split into lanes where steps run
-side by side, as with unlimited capacity), each step a bar, its deadline a diamond.
+drawn thick. The schedule of the same plan as a Gantt chart is in :mod:`.schedule`.
 
 >>> from impactgraph.model import Component, Dependency, Kind, Model
 >>> from impactgraph.graph import Graph
@@ -21,8 +20,6 @@ side by side, as with unlimited capacity), each step a bar, its deadline a diamo
 >>> d = recovery_diagram(g, impact, plan(g, impact))
 >>> [line.strip() for line in d.dot.splitlines() if "rank=same" in line][0]
 '{ rank=same; _w0 [label="wave 0 · from T+0s", shape=plaintext, fontcolor="#5f6368"]; "dc1"; }'
->>> sorted(schedule_diagram(g, impact, plan(g, impact)).shown)
-['app', 'dc1', 'shop']
 """
 
 from __future__ import annotations
@@ -39,37 +36,27 @@ from impactgraph.render.diagrams.build import Keys, graph_edges, in_id_order, sc
 from impactgraph.render.diagrams.collapse import collapse
 from impactgraph.render.diagrams.diagram import Diagram, DiagramOptions
 from impactgraph.render.diagrams.estate import scenario_text
-from impactgraph.render.diagrams.gantt import Bar, Chart, Mark, Row, chart_dot, chart_mermaid, lanes
 from impactgraph.render.diagrams.placement import focused
 from impactgraph.render.diagrams.scene import Edge, Node, Rank, Scene
 from impactgraph.render.diagrams.style import (
     EDGE_LEGEND,
-    EMPHASIS,
     LATE,
-    MUTED,
     NO_DEADLINE,
     ON_TIME,
     RECOVERY_LEGEND,
-    LegendItem,
     Paint,
 )
 from impactgraph.render.runbook import moment
 
-SCHEDULE_LEGEND = (
-    LegendItem("step finishing after its deadline", LATE),
-    LegendItem("step finishing by its deadline", ON_TIME),
-    LegendItem("step no RTO reaches", NO_DEADLINE),
-    LegendItem("deadline (red: missed)", glyph="◆", colour=EMPHASIS),
-    LegendItem("everything back", glyph="┆", colour=MUTED),
-)
 
-
-def _paint(step: Step) -> Paint:
+def step_paint(step: Step) -> Paint:
+    """Red for a step finishing after its deadline, green by it, grey without one."""
     slack = step.slack
     return NO_DEADLINE if slack is None else (LATE if slack < 0 else ON_TIME)
 
 
-def _title(kind: str, impact: Impact, plan: Plan) -> str:
+def plan_title(kind: str, impact: Impact, plan: Plan) -> str:
+    """``Recovery plan: dc1 lost — 42 steps, everything back at T+3d, 2 RTO breach(es)``."""
     totals = plan.totals
     return (
         f"{kind}: {scenario_text(impact)} — {len(plan.steps):,} steps, everything back at "
@@ -117,7 +104,7 @@ def recovery_diagram(
                 cid,
                 (cid, *_lines(step, service)),
                 graph.kind_of(v),
-                _service_paint(service) if step is None else _paint(step),
+                _service_paint(service) if step is None else step_paint(step),
                 component=cid,
                 emphasis=v in on_chain,
                 focus=cid == options.focus,
@@ -132,7 +119,7 @@ def recovery_diagram(
         late = {
             bucket
             for v, bucket in collapsed.buckets.items()
-            if (step := step_of.get(graph.ids[v])) is not None and _paint(step) is LATE
+            if (step := step_of.get(graph.ids[v])) is not None and step_paint(step) is LATE
         }
         for bucket, count in collapsed.groups.items():
             key = keys.prefix + bucket.title
@@ -150,7 +137,7 @@ def recovery_diagram(
         tuple(nodes),
         edges,
         ranks=rank_rows,
-        title=_title("Recovery plan", impact, plan),
+        title=plan_title("Recovery plan", impact, plan),
         notes=tuple(notes),
         legend=(*RECOVERY_LEGEND, *EDGE_LEGEND),
     )
@@ -196,61 +183,3 @@ def _service_paint(service: ServiceRecovery | None) -> Paint:
     if service is None or service.breach is None:
         return NO_DEADLINE
     return LATE if service.breach else ON_TIME
-
-
-def schedule_diagram(
-    graph: Graph, impact: Impact, plan: Plan, options: DiagramOptions | None = None
-) -> Diagram:
-    """The plan's steps per team as a Gantt chart (rows limited to ``options.max_nodes``)."""
-    options = options or DiagramOptions()
-    every = (graph.index[c] for s in plan.steps for c in s.components)
-    wanted = focused(graph, every, options.focus, options.depth)
-    by_team: dict[str, list[Bar]] = {}
-    step_of: dict[Bar, Step] = {}
-    for step in plan.steps:
-        if not any(graph.index[c] in wanted for c in step.components):
-            continue
-        names = ", ".join(step.components)
-        deadline = "" if step.deadline is None else f", deadline {moment(step.deadline)}"
-        bar = Bar(
-            step.start,
-            step.finish,
-            _paint(step),
-            task=f"{step.action} {names}",
-            text=names,
-            tooltip=f"{names}: {step.action} {moment(step.start)}–{moment(step.finish)}{deadline}",
-            component=step.component,
-        )
-        step_of[bar] = step
-        by_team.setdefault(step.team or "unassigned", []).append(bar)
-    rows: list[Row] = []
-    for team in _team_order(plan, by_team):
-        for i, lane in enumerate(lanes(by_team[team])):
-            marks = tuple(
-                _deadline(step_of[bar]) for bar in lane if step_of[bar].deadline is not None
-            )
-            rows.append(Row(team if i == 0 else "", team, tuple(lane), marks))
-    notes = []
-    if 0 < options.max_nodes < len(rows):
-        notes.append(
-            f"{len(rows) - options.max_nodes:,} more rows not shown (more than "
-            f"{options.max_nodes:,}; --teams N, --focus ID or --max-nodes N)"
-        )
-        rows = rows[: options.max_nodes]
-    back = Mark(plan.totals.makespan, f"everything back {moment(plan.totals.makespan)}", MUTED)
-    title = _title("Recovery schedule", impact, plan)
-    chart = Chart(title, tuple(rows), (back,), tuple(notes), SCHEDULE_LEGEND)
-    shown = frozenset(bar.component for row in rows for bar in row.bars if bar.component)
-    return Diagram("schedule", chart_dot(chart), chart_mermaid(chart), shown, notes=chart.notes)
-
-
-def _deadline(step: Step) -> Mark:
-    assert step.deadline is not None
-    missed = step.slack is not None and step.slack < 0
-    text = f"deadline of {', '.join(step.components)}: {moment(step.deadline)}"
-    return Mark(step.deadline, text, EMPHASIS if missed else MUTED)
-
-
-def _team_order(plan: Plan, by_team: dict[str, list[Bar]]) -> list[str]:
-    """Teams by their first step, then name."""
-    return sorted(by_team, key=lambda t: (min(b.start for b in by_team[t]), t))
