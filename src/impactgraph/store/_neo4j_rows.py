@@ -18,10 +18,10 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from impactgraph.errors import InternalError
-from impactgraph.model import Component, Dependency, Kind
+from impactgraph.errors import InternalError, StoreIntegrityError
+from impactgraph.model import Component, Dependency, Kind, MemberMode, Strength
 from impactgraph.store import _codec, _cypher
-from impactgraph.store._codec import COMPONENT_FIELDS, StoredRows
+from impactgraph.store._codec import COMPONENT_FIELDS, ID_AT, ColumnRows, StoredRows
 from impactgraph.store._neo4j_connection import run
 from impactgraph.store.base import EdgeKey
 
@@ -56,7 +56,9 @@ if set(_LOAD_FIELDS) != set(COMPONENT_FIELDS):  # pragma: no cover - a new field
 _KIND_AT = _LOAD_FIELDS.index("kind")
 _TAGS_AT = _LOAD_FIELDS.index("tags")
 _first = operator.itemgetter(0)
-_by_group_and_position = operator.itemgetter(0, 4)
+_by_target_and_type = operator.itemgetter(0, 1)
+#: components per page of a whole-model read (one record each)
+READ_CHUNK = 10_000
 
 
 def rel_type(dependency_type: str) -> str:
@@ -69,11 +71,12 @@ def rel_type(dependency_type: str) -> str:
 
 def component_batches(components: Sequence[Component], batch: int) -> Iterator[dict[str, Any]]:
     """Parameters of ``load_components``: rows as lists, one kind label per batch."""
+    kind = {k: k.value for k in Kind}
     by_label: dict[str, list[list[Any]]] = {}
     for c in components:
         values = c.__dict__
         row = [values[field] for field in _LOAD_FIELDS]
-        row[_KIND_AT] = c.kind.value
+        row[_KIND_AT] = kind[c.kind]
         row[_TAGS_AT] = list(c.tags) if c.tags else None
         by_label.setdefault(KIND_LABELS[c.kind], []).append(row)
     for label, rows in by_label.items():
@@ -90,6 +93,7 @@ def dependency_batches(
     so it may still be filled after this generator is made. Sorting by target keeps a
     node's new relationships in few transactions.
     """
+    strength = {s: s.value for s in Strength}  # a dict is faster than Enum.value
     by_rel: dict[str, list[Dependency]] = {}
     for d in dependencies:
         by_rel.setdefault(rel_type(d.type), []).append(d)
@@ -99,7 +103,7 @@ def dependency_batches(
             yield {
                 "rel": rel,
                 "rows": [
-                    [nodes[d.source], nodes[d.target], d.type, d.strength.value, d.tolerance]
+                    [nodes[d.source], nodes[d.target], d.type, strength[d.strength], d.tolerance]
                     for d in group[start : start + batch]
                 ],
             }
@@ -109,8 +113,9 @@ def member_batches(
     components: Sequence[Component], nodes: dict[str, int], batch: int
 ) -> Iterator[dict[str, Any]]:
     """Parameters of ``load_members`` (``nodes`` as for :func:`dependency_batches`)."""
+    mode = {m: m.value for m in MemberMode}
     rows = (
-        [nodes[c.id], nodes[m.id], m.mode.value, m.activation, i]
+        [nodes[c.id], nodes[m.id], mode[m.mode], m.activation, i]
         for c in components
         if c.members
         for i, m in enumerate(c.members)
@@ -123,22 +128,54 @@ def member_batches(
 
 
 def stored_rows(tx: ManagedTransaction, gen: int) -> StoredRows:
-    """Generation ``gen`` as rows in the order :mod:`impactgraph.store._codec` reads."""
-    fields = operator.itemgetter(*COMPONENT_FIELDS)
-    components = [
-        fields(Props(props)) for (props,) in tx.run(_cypher.statement("read_components"), gen=gen)
-    ]
-    components.sort(key=_first)
-    members = [tuple(r) for r in tx.run(_cypher.statement("read_members"), gen=gen)]
-    members.sort(key=_by_group_and_position)
-    dependencies = [tuple(r) for r in tx.run(_cypher.statement("read_dependencies"), gen=gen)]
-    dependencies.sort()
+    """Generation ``gen`` as rows in the order :mod:`impactgraph.store._codec` reads
+    (components by id, dependencies by key, members by group and position), held as columns.
+
+    ``cypher/read_generation.cypher`` pages through the components by id, :data:`READ_CHUNK`
+    at a time, each page one record of lists (the driver's cost is per record, not per value).
+    """
+    statement = _cypher.statement("read_generation")
+    chunk = READ_CHUNK
+    rows: list[list[Any]] = []
+    after = ""
+    while True:
+        page = tx.run(statement, gen=gen, after=after, batch=chunk).single(strict=True)[0]
+        rows += page
+        if len(page) < chunk:
+            break
+        after = page[-1][ID_AT]
+    width = len(COMPONENT_FIELDS)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (width + 2)
+    ids, outs, entries = columns[ID_AT], columns[width], columns[width + 1]
+    if any(map(operator.ge, ids, ids[1:])):  # C speed; the (gen, id) index gives this order
+        raise InternalError("Neo4j returned the components out of id order")
+    try:
+        for out in outs:
+            if len(out) > 1:
+                out.sort(key=_by_target_and_type)
+        for listed in entries:
+            if len(listed) > 1:
+                listed.sort(key=_first)
+    except TypeError:  # a value of another type, or none, where impactgraph writes a key
+        raise StoreIntegrityError(
+            f"{HOLDER} holds a dependency or member entry without its key (target, type or "
+            "position), edited by hand or written by another program: load the model again"
+        ) from None
+    sources = [s for s, out in zip(ids, outs, strict=True) for _ in out]
+    groups = [g for g, listed in zip(ids, entries, strict=True) for _ in listed]
+    dependencies = _transposed([e for out in outs for e in out], 4)
+    members = _transposed([e for listed in entries for e in listed], 4)[1:]  # no position
     return StoredRows(
-        components=components,
-        dependencies=dependencies,
-        members=[r[:4] for r in members],
+        components=ColumnRows(columns[:width]),
+        dependencies=ColumnRows([sources, *dependencies]),
+        members=ColumnRows([groups, *members]),
         holder=HOLDER,
     )
+
+
+def _transposed(rows: list[list[Any]], width: int) -> list[Sequence[Any]]:
+    """``width`` columns of equally long rows."""
+    return list(zip(*rows, strict=True)) if rows else [()] * width
 
 
 class Props(dict[str, Any]):

@@ -577,7 +577,8 @@ def _loader(
 
     def work(tx: ManagedTransaction) -> tuple[int, list[tuple[str, int]]]:
         result = tx.run(_cypher.statement(name), params, gen=gen)
-        created = [(r[0], r[1]) for r in result]
+        found = result.single()
+        created = list(zip(found[0], found[1], strict=True)) if found is not None else []
         return len(params["rows"]), created
 
     return work
