@@ -206,7 +206,7 @@ def measure(
 TARGETS_1M = (
     ("engine_ms", 400.0, False),
     ("speedup", 12.0, True),
-    ("peak_rss_mb", 1536.0, False),
+    ("peak_rss_mb", 1536.0, False),  # the engine's run (from rows: estate, graph, answer)
     ("build_s", 10.0, False),  # from a SQLite store (--store); from rows it is not a target
 )
 
@@ -218,7 +218,8 @@ def targets(n: int, figures: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, limit, at_least in TARGETS_1M:
         value = figures.get(key)
-        if key == "build_s" and figures.get("build_from") != "store":
+        from_store = figures.get("build_from") == "store"
+        if (key == "build_s") != from_store:  # a --store run checks the read, not the rest
             continue
         met = value is not None and (value >= limit if at_least else value <= limit)
         out[key] = {"limit": limit, "met": met}
