@@ -115,15 +115,8 @@ def prepare_csv(
         try:
             built.append(Component.model_validate(values))
         except ValidationError as e:
-            for err in e.errors():
-                field = str(err["loc"][0]) if err["loc"] else None
-                issues.add(
-                    err["msg"].removeprefix("Value error, "),
-                    file=comp_table.name,
-                    line=line,
-                    record=f"component {quote(values['id'])}",
-                    field=columns.get(field or "", field),
-                )
+            record = f"component {quote(values['id'])}"
+            _report(e, issues, comp_table.name, line, record=record, columns=columns)
     deps: list[Dependency] = []
     dep_lines: list[int] = []
     if dep_table is not None:
@@ -270,13 +263,7 @@ def _dependency(
     try:
         return Dependency.model_validate(data)
     except ValidationError as e:
-        for err in e.errors():
-            issues.add(
-                err["msg"].removeprefix("Value error, "),
-                file=name,
-                line=line,
-                field=str(err["loc"][0]) if err["loc"] else None,
-            )
+        _report(e, issues, name, line)
         return None
 
 
@@ -312,14 +299,30 @@ def _member(
     try:
         return cells["group"], Member.model_validate(data)
     except ValidationError as e:
-        for err in e.errors():
-            issues.add(
-                err["msg"].removeprefix("Value error, "),
-                file=name,
-                line=line,
-                field=str(err["loc"][0]) if err["loc"] else None,
-            )
+        _report(e, issues, name, line)
         return None
+
+
+def _report(
+    e: ValidationError,
+    issues: Issues,
+    name: str,
+    line: int,
+    *,
+    record: str | None = None,
+    columns: dict[str, str] | None = None,
+) -> None:
+    """Each error of a row the model refused, at its file, line and column (``columns``:
+    the model's field → the sheet's column name, where they differ)."""
+    for err in e.errors():
+        field = str(err["loc"][0]) if err["loc"] else None
+        issues.add(
+            err["msg"].removeprefix("Value error, "),
+            file=name,
+            line=line,
+            record=record,
+            field=(columns or {}).get(field or "", field),
+        )
 
 
 def _dangling(
