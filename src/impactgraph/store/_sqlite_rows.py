@@ -87,11 +87,15 @@ def select_components(columns: Collection[str]) -> str:
     )
 
 
-SELECT_DEPENDENCIES = (
-    "SELECT source, target, type, strength, tolerance FROM dependencies "
-    "ORDER BY source, target, type"
-)
-SELECT_MEMBERS = "SELECT grp, member, mode, activation FROM members ORDER BY grp, position"
+COMPONENT_ORDER = "id"
+DEPENDENCY_COLUMNS = ("source", "target", "type", "strength", "tolerance")
+DEPENDENCY_ORDER = "source, target, type"
+MEMBER_COLUMNS = ("grp", "member", "mode", "activation")
+MEMBER_ORDER = "grp, position"
+_FROM_DEPENDENCIES = f"SELECT {', '.join(DEPENDENCY_COLUMNS)} FROM dependencies"
+_FROM_MEMBERS = f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members"
+SELECT_DEPENDENCIES = f"{_FROM_DEPENDENCIES} ORDER BY {DEPENDENCY_ORDER}"
+SELECT_MEMBERS = f"{_FROM_MEMBERS} ORDER BY {MEMBER_ORDER}"
 #: component columns whose values a JSON array cannot carry exactly (SQLite writes a REAL in
 #: JSON with 15 significant digits): read row by row beside the arrays
 EXACT_COLUMNS = ("impact_per_hour",)
@@ -109,18 +113,14 @@ def select_arrays(select: str, columns: Sequence[str], order: str) -> str:
     return f"SELECT {arrays} FROM ({select} ORDER BY {order})"
 
 
-COMPONENT_ORDER = "id"
-DEPENDENCY_COLUMNS = ("source", "target", "type", "strength", "tolerance")
-DEPENDENCY_ORDER = "source, target, type"
-MEMBER_COLUMNS = ("grp", "member", "mode", "activation")
-MEMBER_ORDER = "grp, position"
-DEPENDENCY_ARRAYS = select_arrays(
-    f"SELECT {', '.join(DEPENDENCY_COLUMNS)} FROM dependencies", DEPENDENCY_COLUMNS,
-    DEPENDENCY_ORDER,
-)  # fmt: skip
-MEMBER_ARRAYS = select_arrays(
-    f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members", MEMBER_COLUMNS, MEMBER_ORDER
-)
+def select_present(select: str, column: str, order: str) -> str:
+    """The values of ``column`` of ``select``'s rows that are not NULL, in ``order`` (the
+    :data:`EXACT_COLUMNS` beside their arrays)."""
+    return f"SELECT {column} FROM ({select}) WHERE {column} IS NOT NULL ORDER BY {order}"
+
+
+DEPENDENCY_ARRAYS = select_arrays(_FROM_DEPENDENCIES, DEPENDENCY_COLUMNS, DEPENDENCY_ORDER)
+MEMBER_ARRAYS = select_arrays(_FROM_MEMBERS, MEMBER_COLUMNS, MEMBER_ORDER)
 INSERT_DEPENDENCY = (
     "INSERT INTO dependencies (source, target, type, strength, tolerance) VALUES (?, ?, ?, ?, ?)"
 )

@@ -426,7 +426,9 @@ class SqliteStore(ClosedOnExit):
         with self._snapshot() as db:
             version = self._version(db)
             rows = StoredRows(
-                components=db.execute(self._select + " ORDER BY id").fetchall(),
+                components=db.execute(
+                    f"{self._select} ORDER BY {_rows.COMPONENT_ORDER}"
+                ).fetchall(),
                 dependencies=db.execute(_rows.SELECT_DEPENDENCIES).fetchall(),
                 members=db.execute(_rows.SELECT_MEMBERS).fetchall(),
                 holder=_HOLDER,
@@ -454,10 +456,7 @@ class SqliteStore(ClosedOnExit):
                     )
                 ]
                 given = {
-                    c: db.execute(
-                        f"SELECT {c} FROM ({select}) WHERE {c} IS NOT NULL ORDER BY {order}"
-                    ).fetchall()
-                    for c in exact
+                    c: db.execute(_rows.select_present(select, c, order)).fetchall() for c in exact
                 }
             except sqlite3.Error as e:
                 raise _NotArrays(str(e)) from e
