@@ -226,28 +226,21 @@ def profile(graph: Graph, scenario: Scenario, repeat: int) -> dict[str, float]:
     from impactgraph.engine import _jit, _kernel
     from impactgraph.engine import propagate as prop
     from impactgraph.engine.impact import summarise
-    from impactgraph.engine.scenario import RootFailure, resolve
+    from impactgraph.engine.scenario import resolve
 
-    topo = topology(graph)
     kern: Any = _jit.kernels(_kernel, _kernel.KERNELS, graph.n)
     best: dict[str, float] | None = None
     for _ in range(max(repeat, 1)):
         clock = time.process_time
         with no_gc():
             c0 = clock()
-            roots = resolve(graph, scenario)
-            renumbered = [
-                RootFailure(node=int(topo.inv[f.node]), id=f.id, at=f.at, end=f.end) for f in roots
-            ]
-            failures = prop._failure_arrays(graph.n, renumbered)
-            start = _kernel.new_clock(topo.kernel_graph)
+            arguments = prop.kernel_arguments(graph, resolve(graph, scenario))
             c1 = clock()
-            node, t, st, rule, via = kern.propagate_kernel(topo.kernel_graph, *failures, start)
+            changes = kern.propagate_kernel(*arguments)
             c2 = clock()
-            via = np.where(via >= 0, topo.order[np.maximum(via, 0)], -1)
-            node = topo.order[node]
+            changes = prop.graph_numbering(graph, *changes)
             c3 = clock()
-            rec = prop.records_from_changes(graph, node, t, st, rule, via)
+            rec = prop.records_from_changes(graph, *changes)
             c4 = clock()
             summary = summarise(graph, scenario, rec)
             c5 = clock()

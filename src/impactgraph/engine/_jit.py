@@ -29,9 +29,9 @@ def borrow(a: Any) -> Any:
 
     numba counts a reference (an atomic add, and a subtract on return) for every array a
     compiled call is handed; a kernel that hands a dozen arrays to a helper per component
-    spends a third of its time there. A borrowed view carries no count: the caller must keep
-    ``a`` itself alive for as long as the view is used (the kernel's arguments are, for the
-    call; arrays it makes must be used again after the last use of their views).
+    spends a third of its time there. A borrowed view carries no count, so ``a`` itself must
+    stay alive while the view is used: borrow only what the kernel's caller handed it (alive
+    for the whole call), never an array the kernel makes.
     """
     return a
 

@@ -183,17 +183,28 @@ def run_kernel(
     graph: Graph, roots: list[RootFailure]
 ) -> tuple[I64, I64, npt.NDArray[np.int8], npt.NDArray[np.int8], I64]:
     """Change records (node, time, state, rule, via) for resolved root failures."""
+    kern: Any = _jit.kernels(_kernel, _kernel.KERNELS, graph.n)
+    node, t, st, rule, via = kern.propagate_kernel(*kernel_arguments(graph, roots))
+    return graph_numbering(graph, node, t, st, rule, via)
+
+
+def kernel_arguments(graph: Graph, roots: list[RootFailure]) -> tuple[Any, ...]:
+    """What :func:`~impactgraph.engine._kernel.propagate_kernel` takes for ``roots``: the
+    renumbered graph, the failures in its numbering, a fresh clock."""
     topo = topology(graph)
     renumbered = [
         RootFailure(node=int(topo.inv[f.node]), id=f.id, at=f.at, end=f.end) for f in roots
     ]
-    kern: Any = _jit.kernels(_kernel, _kernel.KERNELS, graph.n)
     kg = topo.kernel_graph
-    node, t, st, rule, via = kern.propagate_kernel(
-        kg, *_failure_arrays(graph.n, renumbered), _kernel.new_clock(kg)
-    )
-    via = np.where(via >= 0, topo.order[np.maximum(via, 0)], -1)
-    return topo.order[node], t, st, rule, via
+    return kg, *_failure_arrays(graph.n, renumbered), _kernel.new_clock(kg)
+
+
+def graph_numbering(
+    graph: Graph, node: I64, t: I64, st: npt.NDArray[np.int8], rule: npt.NDArray[np.int8], via: I64
+) -> tuple[I64, I64, npt.NDArray[np.int8], npt.NDArray[np.int8], I64]:
+    """The kernel's change records with nodes (and vias) in the graph's own numbering."""
+    order = topology(graph).order
+    return order[node], t, st, rule, np.where(via >= 0, order[np.maximum(via, 0)], -1)
 
 
 def records_from_changes(
