@@ -274,9 +274,9 @@ def measure(
             "dependencies": r.dependencies,
             "groups": r.groups,
             "skipped": r.skipped_count(),
-            "target_seconds": 60,
-            "met": wall <= 60,
         }
+        if cis == 100_000:  # the target is set for 100k CIs
+            figures.update(target_seconds=60, met=wall <= 60)
         if peak is not None:
             figures["peak_python_mib"] = round(peak / 2**20)
         return figures
