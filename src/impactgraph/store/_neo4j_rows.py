@@ -145,7 +145,7 @@ def stored_rows(tx: ManagedTransaction, gen: int) -> StoredRows:
             break
         after = page[-1][ID_AT]
     width = len(COMPONENT_FIELDS)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (width + 2)
+    columns = _transposed(rows, width + 2)
     ids, outs, entries = columns[ID_AT], columns[width], columns[width + 1]
     if any(map(operator.ge, ids, ids[1:])):  # C speed; the (gen, id) index gives this order
         raise InternalError("Neo4j returned the components out of id order")
